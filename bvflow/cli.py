@@ -1,0 +1,403 @@
+"""The ``bvflow`` command line: a thin shell over :mod:`bvflow.services` and
+:mod:`bvflow.queries`. Errors from bvflow print one line to stderr and exit
+with the error's ``exit_code`` (2 input, 3 definition, 4 transition, 5 conflict).
+
+Every command finds its site through ``--config`` / ``BVFLOW_CONFIG``
+(default ``./config.toml``) and its partnership through ``--partnership`` /
+``BVFLOW_PARTNERSHIP`` (default: the only one).
+"""
+
+from __future__ import annotations
+
+import functools
+import getpass
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from . import queries, services
+from .db import upgrade
+from .defaults import default_path
+from .errors import BvflowError, InputError
+from .render import render_findings, render_history, render_status
+from .site import Site
+from .textcompare import compare_texts, render_diff
+
+app = typer.Typer(no_args_is_help=True, add_completion=False,
+                  help="bvflow: carries an inter-municipal plan through political approval.")
+plan_app = typer.Typer(no_args_is_help=True, help="Create, submit, show and revise plans.")
+meeting_app = typer.Typer(no_args_is_help=True, help="Meeting calendars (møteplan).")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+app.add_typer(plan_app, name="plan")
+app.add_typer(meeting_app, name="meeting")
+app.add_typer(db_app, name="db")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ConfigOpt = Annotated[Path | None, typer.Option("--config", envvar="BVFLOW_CONFIG",
+                                                help="Site config.toml (default ./config.toml).")]
+PartOpt = Annotated[str | None, typer.Option("--partnership", envvar="BVFLOW_PARTNERSHIP",
+                                             help="Partnership key (default: the only one).")]
+ActorOpt = Annotated[str | None, typer.Option("--actor", envvar="BVFLOW_ACTOR",
+                                              help="Who does this (default: login name).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def _errors(fn: F) -> F:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except BvflowError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+    return wrapper  # type: ignore[return-value]
+
+
+def _actor(actor: str | None) -> str:
+    if actor:
+        return actor
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in some containers
+        return "unknown"
+
+
+def _date(field: str, value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InputError(field, value, "not a date; write YYYY-MM-DD") from None
+
+
+def _deadlines(values: list[str] | None) -> dict[str, date]:
+    out: dict[str, date] = {}
+    for v in values or []:
+        phase, sep, day = v.partition("=")
+        if not sep:
+            raise InputError("deadline", v, "write PHASE=YYYY-MM-DD, e.g. municipalities=2025-06-20")
+        out[phase.strip()] = _date(f"deadline.{phase.strip()}", day.strip())
+    return out
+
+
+def _read(field: str, path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(field, str(path), f"cannot read the file: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InputError(field, str(path), "the file is not UTF-8 text") from None
+
+
+def _print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+# -- site ------------------------------------------------------------------
+
+@app.command()
+@_errors
+def init(directory: Annotated[Path, typer.Argument(help="Folder to create the site in.")]) -> None:
+    """Write an editable copy of config.toml, partnerships/, workflows/ and notifications/."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name in ("config.toml", "partnerships", "workflows", "notifications"):
+        target = directory / name
+        if target.exists():
+            raise InputError("directory", str(directory), f"{name} exists already; "
+                             "choose an empty folder")
+    for name in ("config.toml", "partnerships", "workflows", "notifications"):
+        src = default_path(name)
+        if src.is_dir():
+            shutil.copytree(src, directory / name)
+        else:
+            shutil.copy2(src, directory / name)
+    typer.echo(f"Site written to {directory}. Next: cd {directory} && bvflow status")
+
+
+@db_app.command("upgrade")
+@_errors
+def db_upgrade(config: ConfigOpt = None) -> None:
+    """Bring the database schema to the newest version."""
+    from .config import load_site
+    from .db import make_engine
+
+    cfg = load_site(config)
+    upgrade(make_engine(cfg.database_url))
+    typer.echo("database schema is current")
+
+
+@app.command()
+@_errors
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Where to leave the demo site.")]
+    = Path("bvflow-demo"),
+    data: Annotated[Path | None, typer.Option("--data", help="Demo script (TOML).")] = None,
+) -> None:
+    """Replay the Vest-Telemark 2025 action plan with a simulated clock."""
+    from .demo import run_demo
+
+    run_demo(directory, data, echo=typer.echo)
+
+
+# -- plans -------------------------------------------------------------------
+
+@plan_app.command("create")
+@_errors
+def plan_create(
+    key: str,
+    title: Annotated[str, typer.Option(help="Title people see.")],
+    proposal_file: Annotated[Path | None, typer.Option(help="File with the proposed resolution.")] = None,
+    proposal: Annotated[str | None, typer.Option(help="The proposed resolution as text.")] = None,
+    deadline: Annotated[list[str] | None, typer.Option(help="PHASE=YYYY-MM-DD (repeat).")] = None,
+    config: ConfigOpt = None, partnership: PartOpt = None, actor: ActorOpt = None,
+) -> None:
+    """Create a plan with version 1 in draft."""
+    if (proposal is None) == (proposal_file is None):
+        raise InputError("proposal", proposal, "give exactly one of --proposal or --proposal-file")
+    text = proposal if proposal is not None else _read("proposal_file", proposal_file)  # type: ignore[arg-type]
+    site = Site.open(config)
+    pv = services.create_plan(site, partnership, key, title, text, _deadlines(deadline), _actor(actor))
+    typer.echo(f"created {key} v{pv.number} (draft)")
+
+
+@plan_app.command("submit")
+@_errors
+def plan_submit(plan: str, deadline: Annotated[list[str] | None, typer.Option()] = None,
+                config: ConfigOpt = None, partnership: PartOpt = None, actor: ActorOpt = None) -> None:
+    """Submit a draft to the parties (steering group)."""
+    site = Site.open(config)
+    found = services.submit_plan(site, partnership, plan, _actor(actor), _deadlines(deadline))
+    typer.echo(f"submitted {plan}")
+    if found:
+        typer.echo(render_findings(found, site.config.language), nl=False)
+
+
+@plan_app.command("show")
+@_errors
+def plan_show(plan: str, config: ConfigOpt = None, partnership: PartOpt = None,
+              json_: JsonOpt = False) -> None:
+    """Show one plan version: state, proposal, deadlines, matrix."""
+    site = Site.open(config)
+    st = queries.status(site, partnership, plan)
+    scope = site.scope(partnership)
+    if json_:
+        _print_json([s.to_dict() for s in st])
+        return
+    typer.echo(render_status(st, scope.config.workflow, site.config.language), nl=False)
+
+
+@plan_app.command("resubmit")
+@_errors
+def plan_resubmit(plan: str, reason: Annotated[str, typer.Option()], config: ConfigOpt = None,
+                  partnership: PartOpt = None, actor: ActorOpt = None) -> None:
+    """Resubmit to the final approver after non-principled changes (the mandate)."""
+    site = Site.open(config)
+    services.resubmit(site, partnership, plan, reason, _actor(actor))
+    typer.echo(f"resubmitted {plan}")
+
+
+@plan_app.command("revise")
+@_errors
+def plan_revise(plan: str, reason: Annotated[str, typer.Option()] = "revision",
+                proposal_file: Annotated[Path | None, typer.Option()] = None,
+                config: ConfigOpt = None, partnership: PartOpt = None, actor: ActorOpt = None) -> None:
+    """Open a revision: a new draft version from the approved one."""
+    site = Site.open(config)
+    text = _read("proposal_file", proposal_file) if proposal_file else None
+    pv = services.revise_plan(site, partnership, plan, _actor(actor), text, reason)
+    typer.echo(f"opened {plan}@{pv.number} (draft)")
+
+
+# -- meetings ------------------------------------------------------------------
+
+@meeting_app.command("add")
+@_errors
+def meeting_add(party: str, body: str, day: Annotated[str, typer.Argument(metavar="DATE")],
+                config: ConfigOpt = None, partnership: PartOpt = None) -> None:
+    """Add a planned meeting: PARTY BODY YYYY-MM-DD."""
+    site = Site.open(config)
+    services.add_meeting(site, partnership, party, body, _date("meeting_date", day))
+    typer.echo(f"added {party} {body} {day}")
+
+
+@meeting_app.command("list")
+@_errors
+def meeting_list(party: Annotated[str | None, typer.Option()] = None, config: ConfigOpt = None,
+                 partnership: PartOpt = None, json_: JsonOpt = False) -> None:
+    """List the meeting calendar."""
+    site = Site.open(config)
+    rows = queries.meetings(site, partnership, party)
+    if json_:
+        _print_json(rows)
+        return
+    for r in rows:
+        typer.echo(f"{r['date']}  {r['party']:<12} {r['stage']:<14} {r['body']}")
+
+
+# -- recording -----------------------------------------------------------------
+
+@app.command()
+@_errors
+def record(
+    plan: str, party: str, body: str,
+    meeting_date: Annotated[str, typer.Option("--date", help="Meeting date YYYY-MM-DD.")],
+    outcome: Annotated[str, typer.Option(help="passed | passed_with_amendments | rejected | "
+                                         "postponed")] = "passed",
+    case_number: Annotated[str, typer.Option(help="e.g. 'PS 25/34'.")] = "",
+    text: Annotated[str | None, typer.Option(help="Resolution text.")] = None,
+    text_file: Annotated[Path | None, typer.Option(help="File with the resolution text.")] = None,
+    as_proposed: Annotated[bool, typer.Option("--as-proposed", help="Passed as proposed.")] = False,
+    config: ConfigOpt = None, partnership: PartOpt = None, actor: ActorOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Record a body's resolution (secretary): PLAN PARTY BODY."""
+    if text is not None and text_file is not None:
+        raise InputError("text", text, "give --text or --text-file, not both")
+    if text_file is not None:
+        text = _read("text_file", text_file)
+    site = Site.open(config)
+    r = services.record_resolution(
+        site, partnership, plan, party, body, _date("meeting_date", meeting_date), outcome, text,
+        as_proposed=as_proposed, case_number=case_number, actor=_actor(actor))
+    if json_:
+        _print_json({"plan": r.plan, "version": r.version, "party": r.party, "stage": r.stage,
+                     "outcome": r.outcome, "verdict": r.verdict, "case_state": r.case_state,
+                     "plan_state": r.plan_state,
+                     "differences": [d.to_dict() for d in r.comparison.differences]
+                     if r.comparison else [],
+                     "findings": [f.to_dict() for f in r.findings]})
+        return
+    typer.echo(f"recorded {party} {body}: {outcome}"
+               + (f", verdict {r.verdict}" if r.verdict else "")
+               + f"; {party} is now '{r.case_state}', plan '{r.plan_state}'")
+    if r.comparison and r.verdict != "identical":
+        typer.echo(render_diff(r.comparison))
+
+
+@app.command("accept-equivalent")
+@_errors
+def accept_equivalent(plan: str, party: str, reason: Annotated[str, typer.Option()],
+                      config: ConfigOpt = None, partnership: PartOpt = None,
+                      actor: ActorOpt = None) -> None:
+    """Steering group accepts a deviating resolution as equivalent (reason required)."""
+    site = Site.open(config)
+    services.accept_equivalent(site, partnership, plan, party, reason, _actor(actor))
+    typer.echo(f"accepted {party}'s resolution as equivalent")
+
+
+@app.command()
+@_errors
+def decide(
+    plan: str, party: str,
+    outcome: Annotated[str, typer.Argument(help="approved | rejected | postponed | "
+                                           "returned_non_principled | returned_principled")],
+    decided_on: Annotated[str, typer.Option("--date", help="Decision date YYYY-MM-DD.")],
+    case_number: Annotated[str, typer.Option()] = "",
+    reason: Annotated[str, typer.Option()] = "",
+    config: ConfigOpt = None, partnership: PartOpt = None, actor: ActorOpt = None,
+) -> None:
+    """Record a county, partner or KDD decision: PLAN PARTY OUTCOME."""
+    site = Site.open(config)
+    pv = services.decide(site, partnership, plan, party, outcome, _date("decided_on", decided_on),
+                         case_number, reason, _actor(actor))
+    typer.echo(f"recorded {party}: {outcome}; current version {pv.number} is '{pv.state}'")
+
+
+# -- reading -----------------------------------------------------------------------
+
+@app.command()
+@_errors
+def status(plan: Annotated[str | None, typer.Argument()] = None,
+           at: Annotated[str | None, typer.Option(help="Findings as of YYYY-MM-DD.")] = None,
+           config: ConfigOpt = None, partnership: PartOpt = None, json_: JsonOpt = False) -> None:
+    """Where every plan version stands in every body (parties × stages)."""
+    site = Site.open(config)
+    st = queries.status(site, partnership, plan, _date("at", at) if at else None)
+    if json_:
+        _print_json([s.to_dict() for s in st])
+        return
+    typer.echo(render_status(st, site.scope(partnership).config.workflow, site.config.language),
+               nl=False)
+
+
+@app.command()
+@_errors
+def findings(plan: Annotated[str | None, typer.Argument()] = None,
+             at: Annotated[str | None, typer.Option(help="As of YYYY-MM-DD (default today).")] = None,
+             config: ConfigOpt = None, partnership: PartOpt = None, json_: JsonOpt = False) -> None:
+    """Out-of-step findings for a date (read only)."""
+    site = Site.open(config)
+    st = queries.status(site, partnership, plan, _date("at", at) if at else None)
+    found = [f for s in st for f in s.findings]
+    if json_:
+        _print_json([f.to_dict() for f in found])
+        return
+    typer.echo(render_findings(found, site.config.language), nl=False)
+
+
+@app.command()
+@_errors
+def scan(at: Annotated[str | None, typer.Option(help="As of YYYY-MM-DD (default today).")] = None,
+         config: ConfigOpt = None, partnership: PartOpt = None) -> None:
+    """Compute findings and queue notifications for new ones (what the scheduler runs)."""
+    site = Site.open(config)
+    found = services.raise_findings(site, partnership, _date("at", at) if at else None)
+    typer.echo(render_findings(found, site.config.language), nl=False)
+
+
+@app.command()
+@_errors
+def history(plan: str, config: ConfigOpt = None, partnership: PartOpt = None,
+            json_: JsonOpt = False) -> None:
+    """The audit trail of a plan: who, when, from, to, why."""
+    site = Site.open(config)
+    entries = queries.history(site, partnership, plan)
+    if json_:
+        _print_json([e.to_dict() for e in entries])
+        return
+    typer.echo(render_history(entries), nl=False)
+
+
+@app.command("check-text")
+@_errors
+def check_text(proposal_file: Path, resolution_file: Path, json_: JsonOpt = False) -> None:
+    """Compare two texts: identical, minor or different, with the difference."""
+    c = compare_texts(_read("proposal_file", proposal_file), _read("resolution_file", resolution_file))
+    if json_:
+        _print_json(c.to_dict())
+        return
+    typer.echo(c.verdict)
+    if c.verdict != "identical":
+        typer.echo(render_diff(c))
+
+
+@app.command()
+@_errors
+def outbox(config: ConfigOpt = None, partnership: PartOpt = None, json_: JsonOpt = False) -> None:
+    """Notifications decided on (delivery comes with the reminder work)."""
+    site = Site.open(config)
+    rows = queries.outbox(site, partnership)
+    if json_:
+        _print_json(rows)
+        return
+    for r in rows:
+        typer.echo(f"{r['created_at'][:16]}  {r['status']:<8} {r['recipient']:<34} {r['subject']}")
+
+
+def main() -> None:
+    """Console entry point."""
+    if os.environ.get("BVFLOW_DEBUG"):
+        app()
+        return
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("interrupted; nothing half-written was committed", err=True)
+        sys.exit(130)

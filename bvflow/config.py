@@ -1,0 +1,277 @@
+"""Site configuration: one installation file listing partnerships, one file per partnership.
+
+``config.toml`` (installation)::
+
+    [site]
+    database_url = "sqlite:///bvflow.db"  # relative SQLite paths: from this file's folder
+    language = "nn"                        # nn | nb | en
+    [findings]
+    missing_record_working_days = 2
+    [[partnerships]]
+    file = "partnerships/vest-telemark.toml"
+
+Environment overrides: ``BVFLOW_DATABASE_URL``, ``BVFLOW_LANGUAGE``.
+A partnership file holds ``[partnership]`` (key, name, workflow),
+``[steering_group]`` (contacts), and ``[[parties]]`` with role, contacts and
+``[parties.bodies.<stage>]`` (name, meetings = [dates]). Workflows are looked
+up in ``workflows/`` beside ``config.toml``, then in bvflow's defaults.
+All problems raise :class:`~bvflow.errors.DefinitionError` naming file, key, value.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
+
+from .defaults import default_path
+from .errors import DefinitionError
+from .workflow import WorkflowDefinition, load_workflow
+
+__all__ = [
+    "Contact",
+    "PartnershipConfig",
+    "PartyConfig",
+    "SiteConfig",
+    "load_partnership",
+    "load_site",
+]
+
+Language = Literal["nn", "nb", "en"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Contact(_Strict):
+    """A person to notify. ``language``: nn (default), nb or en."""
+
+    name: str = Field(min_length=1)
+    email: EmailStr
+    language: Language = "nn"
+
+
+class BodyConfig(_Strict):
+    name: str = ""
+    meetings: list[date] = []
+
+
+class PartyConfig(_Strict):
+    """A party of the partnership: ``role`` must be a role of the workflow's phases."""
+
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
+    name: str = Field(min_length=1)
+    role: str = Field(min_length=1)
+    number: str = ""
+    contacts: list[Contact] = []
+    bodies: dict[str, BodyConfig] = {}
+
+
+class SteeringGroup(_Strict):
+    name: str = "Styringsgruppa"
+    contacts: list[Contact] = []
+
+
+class PartnershipHead(_Strict):
+    key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
+    name: str = Field(min_length=1)
+    workflow: str = "handlingsplan"
+
+
+class _PartnershipFile(_Strict):
+    partnership: PartnershipHead
+    steering_group: SteeringGroup = SteeringGroup()
+    parties: list[PartyConfig] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class PartnershipConfig:
+    """A loaded and cross-checked partnership. ``paths[party_key]`` is the tuple
+    of stages that party goes through (its path in the workflow)."""
+
+    key: str
+    name: str
+    file: str
+    digest: str
+    workflow: WorkflowDefinition
+    steering_group: SteeringGroup
+    parties: tuple[PartyConfig, ...]
+    paths: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def party(self, key: str) -> PartyConfig | None:
+        return next((p for p in self.parties if p.key == key), None)
+
+
+class _SiteSection(_Strict):
+    database_url: str = "sqlite:///bvflow.db"
+    language: Language = "nn"
+
+
+class _FindingsSection(_Strict):
+    missing_record_working_days: int = Field(default=2, ge=0, le=60)
+
+
+class _PartnershipRef(_Strict):
+    file: str
+
+
+class _SiteFile(_Strict):
+    site: _SiteSection = _SiteSection()
+    findings: _FindingsSection = _FindingsSection()
+    partnerships: list[_PartnershipRef] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """The installation: database URL (absolute), language, findings settings
+    and the partnerships, in file order."""
+
+    path: Path
+    database_url: str
+    language: str
+    missing_record_working_days: int
+    partnerships: tuple[PartnershipConfig, ...]
+
+    def partnership(self, key: str | None) -> PartnershipConfig:
+        """The partnership ``key``, or the only one when ``key`` is None.
+
+        Raises:
+            DefinitionError: unknown key, or None while there are several.
+        """
+        if key is None:
+            if len(self.partnerships) == 1:
+                return self.partnerships[0]
+            raise DefinitionError(
+                str(self.path), "partnership", None,
+                "several partnerships; choose one with --partnership or BVFLOW_PARTNERSHIP "
+                f"({', '.join(p.key for p in self.partnerships)})",
+            )
+        for p in self.partnerships:
+            if p.key == key:
+                return p
+        raise DefinitionError(
+            str(self.path), "partnership", key,
+            f"unknown partnership; known: {', '.join(p.key for p in self.partnerships)}",
+        )
+
+
+def _read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise DefinitionError(
+            str(path), "(file)", str(path),
+            "file not found; create one with `bvflow init DIR` or pass --config",
+        ) from exc
+    try:
+        return tomllib.loads(raw.decode("utf-8")), raw
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise DefinitionError(str(path), "(syntax)", str(exc), "not valid TOML") from exc
+
+
+def _validation(file: Path, exc: ValidationError, data: dict[str, Any]) -> DefinitionError:
+    err = exc.errors()[0]
+    loc = err["loc"]
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1] = f"{parts[-1]}[{item}]" if parts else f"[{item}]"
+        else:
+            parts.append(str(item))
+    return DefinitionError(str(file), ".".join(parts), err.get("input"), err["msg"])
+
+
+def _find_workflow(name: str, config_dir: Path) -> Path:
+    local = config_dir / "workflows" / f"{name}.toml"
+    return local if local.exists() else default_path("workflows") / f"{name}.toml"
+
+
+def load_partnership(path: Path, config_dir: Path) -> PartnershipConfig:
+    """Load, validate and cross-check one partnership file against its workflow.
+
+    Raises:
+        DefinitionError: e.g. ``parties[3].role = 'kommune': no phase of workflow
+            'handlingsplan' has this role`` (a party with no path).
+    """
+    data, raw = _read_toml(path)
+    try:
+        pf = _PartnershipFile.model_validate(data)
+    except ValidationError as exc:
+        raise _validation(path, exc, data) from exc
+    wf_path = _find_workflow(pf.partnership.workflow, config_dir)
+    if not wf_path.exists():
+        raise DefinitionError(
+            str(path), "partnership.workflow", pf.partnership.workflow,
+            f"no workflow file {wf_path.name} in {config_dir / 'workflows'} or the defaults",
+        )
+    wf = load_workflow(wf_path)
+    paths: dict[str, tuple[str, ...]] = {}
+    seen: set[str] = set()
+    for i, party in enumerate(pf.parties):
+        if party.key in seen:
+            raise DefinitionError(str(path), f"parties[{i}].key", party.key, "key used twice")
+        seen.add(party.key)
+        phase = wf.phase_of_role(party.role)
+        if phase is None:
+            raise DefinitionError(
+                str(path), f"parties[{i}].role", party.role,
+                f"no phase of workflow '{wf.name}' has this role, so the party has no path; "
+                f"roles: {', '.join(wf.roles)}",
+            )
+        for stage in party.bodies:
+            if stage not in phase.stages:
+                raise DefinitionError(
+                    str(path), f"parties[{i}].bodies.{stage}", stage,
+                    f"not a stage of phase '{phase.name}' ({', '.join(phase.stages)})",
+                )
+        paths[party.key] = tuple(
+            s for s in phase.stages if not wf.stages[s].optional or s in party.bodies
+        )
+    digest = hashlib.sha256(raw + wf_path.read_bytes()).hexdigest()
+    return PartnershipConfig(
+        key=pf.partnership.key, name=pf.partnership.name, file=str(path), digest=digest,
+        workflow=wf, steering_group=pf.steering_group, parties=tuple(pf.parties), paths=paths,
+    )
+
+
+def load_site(path: str | Path | None = None) -> SiteConfig:
+    """Load the installation config from ``path``, ``$BVFLOW_CONFIG`` or ``./config.toml``.
+
+    Raises:
+        DefinitionError: the file or one of its partnership files is invalid.
+    """
+    p = Path(path or os.environ.get("BVFLOW_CONFIG") or "config.toml").resolve()
+    data, _ = _read_toml(p)
+    try:
+        sf = _SiteFile.model_validate(data)
+    except ValidationError as exc:
+        raise _validation(p, exc, data) from exc
+    url = os.environ.get("BVFLOW_DATABASE_URL") or sf.site.database_url
+    url = _absolute_sqlite(url, p.parent)
+    language = os.environ.get("BVFLOW_LANGUAGE") or sf.site.language
+    if language not in ("nn", "nb", "en"):
+        raise DefinitionError("BVFLOW_LANGUAGE", "language", language, "use nn, nb or en")
+    parts: list[PartnershipConfig] = []
+    for i, ref in enumerate(sf.partnerships):
+        ppath = (p.parent / ref.file).resolve()
+        if not ppath.exists():
+            raise DefinitionError(str(p), f"partnerships[{i}].file", ref.file, "file not found")
+        pc = load_partnership(ppath, p.parent)
+        if any(x.key == pc.key for x in parts):
+            raise DefinitionError(str(ppath), "partnership.key", pc.key, "key used by another file")
+        parts.append(pc)
+    return SiteConfig(p, url, language, sf.findings.missing_record_working_days, tuple(parts))
+
+
+def _absolute_sqlite(url: str, base: Path) -> str:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        return prefix + str((base / url[len(prefix):]).resolve())
+    return url

@@ -1,0 +1,119 @@
+"""Database engine, schema migrations and the unit of work.
+
+SQLite (default) runs in WAL mode with ``synchronous=FULL``, a busy timeout
+and foreign keys on (PITFALLS D1); PostgreSQL is used by URL
+(``postgresql+psycopg://…``). The schema is created and upgraded only by the
+Alembic migrations shipped in ``bvflow/migrations``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session
+
+from .errors import BvflowError, ConflictError
+
+__all__ = ["make_engine", "upgrade", "schema_status", "unit_of_work"]
+
+_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def make_engine(url: str, echo: bool = False) -> Engine:
+    """Create an engine for ``url`` with bvflow's connection settings.
+
+    Raises:
+        BvflowError: the URL cannot be parsed or its driver is missing.
+    """
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "begin", _sqlite_begin)
+        else:
+            engine = create_engine(url, echo=echo, pool_pre_ping=True)
+    except Exception as exc:  # noqa: BLE001 - any parse/driver problem
+        raise BvflowError(f"database_url = {url!r}: {exc}") from exc
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # Let SQLAlchemy own BEGIN, so that our "begin" hook can take the write lock.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    # A plain BEGIN; concurrent writers are caught by the version columns.
+    conn.exec_driver_sql("BEGIN")
+
+
+def _alembic_config(engine: Engine) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return cfg
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to the newest migration (idempotent)."""
+    cfg = _alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def schema_status(engine: Engine) -> tuple[str | None, str]:
+    """(current revision or None for an empty database, head revision)."""
+    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head() or ""
+    try:
+        with engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+            if current is None and inspect(conn).get_table_names():
+                current = "unknown"
+    except OperationalError as exc:
+        raise BvflowError(
+            f"cannot open the database {engine.url.render_as_string()}: {exc.orig}. "
+            "Check database_url in config.toml (or BVFLOW_DATABASE_URL)."
+        ) from exc
+    return current, head
+
+
+@contextmanager
+def unit_of_work(engine: Engine, subject: str = "the plan") -> Iterator[Session]:
+    """A session whose work commits as one transaction at the end of the block.
+
+    Any exception rolls everything back. A concurrent change of a versioned
+    row (``StaleDataError``) or a unique-key race becomes :class:`ConflictError`
+    naming ``subject``.
+    """
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except StaleDataError as exc:
+        session.rollback()
+        raise ConflictError(subject) from exc
+    except IntegrityError as exc:
+        session.rollback()
+        raise ConflictError(subject) from exc
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,180 @@
+"""``bvflow demo``: replay a plan's approval from a TOML script with a simulated clock.
+
+The script (default: the shipped ``demo/vest-telemark-2025.toml``) holds the
+plan, its proposal and deadlines, and dated steps (submit, record,
+accept_equivalent, decide, resubmit, revise). Between steps the demo runs the
+daily scan for every day, as the scheduler would, so findings appear on the
+day the system would notice them. The site is left in the demo folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from . import queries, services
+from .clock import SimulatedClock
+from .defaults import default_path
+from .errors import DefinitionError, InputError
+from .findings import Finding
+from .messages import fmt_date
+from .render import render_findings, render_status
+from .site import Site
+from .textcompare import render_diff
+
+__all__ = ["run_demo"]
+
+_MARKER = ".bvflow-demo"
+_ACTIONS = {"submit", "record", "accept_equivalent", "decide", "resubmit", "revise"}
+
+
+def _prepare(directory: Path) -> Path:
+    if directory.exists():
+        if not (directory / _MARKER).exists() and any(directory.iterdir()):
+            raise InputError("--dir", str(directory), "exists and is not a bvflow demo folder; "
+                             "choose another with --dir")
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    (directory / _MARKER).write_text("made by `bvflow demo`; removed when the demo runs again\n")
+    for name in ("config.toml", "partnerships", "workflows", "notifications"):
+        src = default_path(name)
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, directory / name)
+    return directory / "config.toml"
+
+
+def _load(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DefinitionError(str(path), "(file)", str(path), "demo script not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise DefinitionError(str(path), "(syntax)", str(exc), "not valid TOML") from None
+    for key in ("plan", "steps"):
+        if key not in data:
+            raise DefinitionError(str(path), key, None, "is required")
+    for i, step in enumerate(data["steps"]):
+        if step.get("action") not in _ACTIONS:
+            raise DefinitionError(str(path), f"steps[{i}].action", step.get("action"),
+                                  f"use one of {sorted(_ACTIONS)}")
+        if not isinstance(step.get("date"), date):
+            raise DefinitionError(str(path), f"steps[{i}].date", step.get("date"), "must be a date")
+    return data
+
+
+def run_demo(directory: Path, data_path: Path | None = None,
+             echo: Callable[[str], None] = print) -> Site:
+    """Run the demo into ``directory`` (recreated) and return the site left behind.
+
+    Raises: DefinitionError (bad script), InputError (folder not a demo folder),
+    and any service error a step raises (the script is wrong).
+    """
+    script = _load(data_path or default_path("demo") / "vest-telemark-2025.toml")
+    config_path = _prepare(directory)
+    clock = SimulatedClock()
+    steps = sorted(script["steps"], key=lambda s: s["date"])
+    clock.set_date(steps[0]["date"])
+    site = Site.open(config_path, clock)
+    scope = site.scope(None)
+    lang = site.config.language
+    plan = script["plan"]
+    key = plan["key"]
+    services.create_plan(site, None, key, plan["title"], plan["proposal"].strip() + "\n",
+                         plan.get("deadlines", {}), actor="styringsgruppa")
+    echo(f"bvflow demo · {scope.config.name} · {plan['title']}")
+    echo(f"Stad: {directory}/ (config.toml og bvflow.db). Simulert klokke frå "
+         f"{fmt_date(steps[0]['date'], lang)}.\n")
+    seen: dict[tuple[Any, ...], Finding] = {}
+    last_day = steps[0]["date"] - timedelta(days=1)
+
+    def scan_until(day: date) -> None:
+        nonlocal last_day
+        d = last_day + timedelta(days=1)
+        while d <= day:
+            clock.set_date(d, )
+            new = [f for f in services.raise_findings(site, None, d) if _fkey(f) not in seen]
+            for f in new:
+                seen[_fkey(f)] = f
+            if new:
+                echo(f"{fmt_date(d, lang)} · dagleg sjekk fann:")
+                echo(_indent(render_findings(new, lang)))
+            d += timedelta(days=1)
+        last_day = day
+
+    for step in steps:
+        scan_until(step["date"])
+        clock.set_date(step["date"])
+        echo(f"{fmt_date(step['date'], lang)} · {_describe(step)}")
+        if step.get("note"):
+            echo(f"  ({step['note']})")
+        new = _run_step(site, key, step, echo)
+        for f in new:
+            if _fkey(f) not in seen:
+                seen[_fkey(f)] = f
+                echo(f"  nytt funn: [{f.kind}] {f.message_in(lang)}")
+        if step.get("show"):
+            echo("")
+            echo(_indent(render_status(queries.status(site, None, key), scope.config.workflow, lang)))
+    echo("Funn systemet sjølv reiste undervegs:")
+    echo(_indent(render_findings(sorted(seen.values(), key=lambda f: (f.key_date, f.party)), lang)))
+    n = len(queries.outbox(site, None))
+    echo(f"{n} varsel ligg i utboksen (`bvflow outbox`); e-post blir sendt når påminningane kjem.")
+    echo(f"Prøv: BVFLOW_CONFIG={directory}/config.toml bvflow status")
+    return site
+
+
+def _fkey(f: Finding) -> tuple[Any, ...]:
+    return (f.plan, f.version, f.party, f.kind, f.key_date)
+
+
+def _indent(text: str) -> str:
+    return "\n".join(("  " + line) if line else line for line in text.rstrip("\n").split("\n")) + "\n"
+
+
+def _describe(step: dict[str, Any]) -> str:
+    a = step["action"]
+    if a == "record":
+        return f"{step['party']} {step['body']} registrerer vedtak ({step.get('case_number', '')})"
+    if a == "decide":
+        return f"{step['party']}: {step['outcome']}"
+    return {"submit": "styringsgruppa sender planen ut", "accept_equivalent":
+            f"styringsgruppa godtek vedtaket til {step.get('party')} som likeverdig",
+            "resubmit": "styringsgruppa sender planen til KDD att (fullmakt)",
+            "revise": "revisjon opna: ny utkastversjon"}[a]
+
+
+def _run_step(site: Site, key: str, step: dict[str, Any], echo: Callable[[str], None]
+              ) -> list[Finding]:
+    a = step["action"]
+    actor = "styringsgruppa"
+    if a == "submit":
+        return services.submit_plan(site, None, key, actor)
+    if a == "record":
+        party = step["party"]
+        r = services.record_resolution(
+            site, None, key, party, step["body"], step.get("meeting", step["date"]),
+            step.get("outcome", "passed"), step.get("text"),
+            as_proposed=step.get("as_proposed", False), case_number=step.get("case_number", ""),
+            actor=f"sekretariat-{party}")
+        echo(f"  vedtak: {r.outcome}; samanlikning: {r.verdict}; {party} → {r.case_state}; "
+             f"planen → {r.plan_state}")
+        if r.comparison and r.verdict != "identical":
+            echo(_indent(render_diff(r.comparison)))
+        return r.findings
+    if a == "accept_equivalent":
+        return services.accept_equivalent(site, None, key, step["party"], step["reason"], actor)
+    if a == "decide":
+        pv = services.decide(site, None, key, step["party"], step["outcome"], step["date"],
+                             step.get("case_number", ""), step.get("reason", ""),
+                             actor=step["party"])
+        echo(f"  gjeldande versjon {pv.number}: {pv.state}")
+        return []
+    if a == "resubmit":
+        services.resubmit(site, None, key, step["reason"], actor)
+        return []
+    pv = services.revise_plan(site, None, key, actor, reason=step.get("reason", ""))
+    echo(f"  {key}@{pv.number} er oppretta som utkast (revisjon av versjon {pv.number - 1})")
+    return []

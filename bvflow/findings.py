@@ -1,0 +1,242 @@
+"""Out-of-step findings, computed from stored state, meeting calendars and deadlines.
+
+For a date ``at`` (Oslo), each plan version in a phase is checked party by
+party (issue "Approval engine …", *Out-of-step findings*):
+
+=============================  ========  =============================================
+kind                           severity  when
+=============================  ========  =============================================
+``no_meeting_before_deadline`` critical  a stage still needed has no meeting between
+                                         the last recorded meeting and the deadline
+``missing_record``             warning   a meeting of the body the party waits on has
+                                         passed, ``missing_record_working_days`` working
+                                         days ago or more, and nothing is recorded since
+``deviating_resolution``       warning   the resolution is not identical and not accepted
+``postponed``                  warning   the last outcome was *utsett*
+``rejected``                   critical  the body rejected the plan
+``deadline_passed``            critical  ``at`` is after the phase deadline, party open
+=============================  ========  =============================================
+
+Every finding concerns its party and the steering group. The whole
+computation issues a constant number of queries, whatever the number of
+plan versions (benchmarked in ``bench/``).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from .messages import fmt_date, text
+from .models import Body, Deadline, Meeting, PartyCase, Plan, PlanVersion, Resolution
+from .site import Scope
+from .workdays import working_days_between
+
+__all__ = ["FINDING_KINDS", "Finding", "compute_findings"]
+
+FINDING_KINDS = (
+    "no_meeting_before_deadline",
+    "missing_record",
+    "deviating_resolution",
+    "postponed",
+    "rejected",
+    "deadline_passed",
+)
+_SEVERITY = {
+    "no_meeting_before_deadline": "critical",
+    "missing_record": "warning",
+    "deviating_resolution": "warning",
+    "postponed": "warning",
+    "rejected": "critical",
+    "deadline_passed": "critical",
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One out-of-step finding.
+
+    ``key_date`` is the Oslo date the finding is about (the deadline, or the
+    meeting); with plan version, party and kind it identifies the finding.
+    ``concerns`` lists who must hear of it: the party key and ``"steering_group"``.
+    """
+
+    kind: str
+    severity: str
+    party: str
+    plan: str
+    version: int
+    plan_version_id: int
+    stage: str
+    key_date: date
+    message: str
+    concerns: tuple[str, ...]
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def message_in(self, lang: str) -> str:
+        """The message in ``lang`` (nn, nb, en)."""
+        return _message(self.kind, lang, self.key_date, self.details)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Stable JSON shape: kind, severity, party, plan, version, stage,
+        date (ISO), message, concerns."""
+        return {
+            "kind": self.kind, "severity": self.severity, "party": self.party,
+            "plan": self.plan, "version": self.version, "stage": self.stage,
+            "date": self.key_date.isoformat(), "message": self.message,
+            "concerns": list(self.concerns),
+        }
+
+
+def compute_findings(
+    session: Session,
+    scope: Scope,
+    at: date,
+    *,
+    missing_record_working_days: int = 2,
+    plan_version_ids: list[int] | None = None,
+    language: str = "nn",
+) -> list[Finding]:
+    """All findings of the partnership's active plan versions on date ``at``.
+
+    Args:
+        plan_version_ids: limit to these versions (default: every version in a phase).
+    Returns: findings sorted by plan, version, party order, kind.
+    """
+    wf = scope.config.workflow
+    phase_states = {p.state: p for p in wf.phases}
+    q = select(PlanVersion, Plan.key).join(Plan, col(Plan.id) == PlanVersion.plan_id).where(
+        PlanVersion.partnership_id == scope.id, col(PlanVersion.state).in_(list(phase_states))
+    )
+    if plan_version_ids is not None:
+        q = q.where(col(PlanVersion.id).in_(plan_version_ids))
+    versions = session.exec(q).all()
+    if not versions:
+        return []
+    ids = [pv.id for pv, _ in versions]
+    deadlines: dict[tuple[int, str], date] = {
+        (d.plan_version_id, d.phase): d.due_date
+        for d in session.exec(select(Deadline).where(col(Deadline.plan_version_id).in_(ids)))
+    }
+    cases = session.exec(select(PartyCase).where(col(PartyCase.plan_version_id).in_(ids))).all()
+    res_by_case: dict[int, list[Resolution]] = defaultdict(list)
+    case_ids = [c.id for c in cases]
+    for r in session.exec(
+        select(Resolution).where(col(Resolution.party_case_id).in_(case_ids))
+        .order_by(col(Resolution.meeting_date), col(Resolution.id))
+    ):
+        res_by_case[r.party_case_id].append(r)
+    bodies = {b.id: b for b in session.exec(select(Body).where(Body.partnership_id == scope.id))}
+    meetings: dict[int, list[date]] = defaultdict(list)
+    for m in session.exec(
+        select(Meeting).where(Meeting.partnership_id == scope.id).order_by(col(Meeting.meeting_date))
+    ):
+        meetings[m.body_id].append(m.meeting_date)
+
+    party_pos = {k: i for i, k in enumerate(p.key for p in scope.config.parties)}
+    party_names = {p.key: p.name for p in scope.config.parties}
+    cases_by_pv: dict[int, list[PartyCase]] = defaultdict(list)
+    for c in cases:
+        cases_by_pv[c.plan_version_id].append(c)
+
+    out: list[Finding] = []
+    for pv, plan_key in versions:
+        phase = phase_states[pv.state]
+        deadline = deadlines.get((pv.id, phase.name))  # type: ignore[arg-type]
+        start = pv.submitted_on or at
+        for case in cases_by_pv[pv.id]:  # type: ignore[index]
+            party = scope.party_key(case.party_id)
+            if party not in scope.config.paths or scope.config.paths[party][0] not in phase.stages:
+                continue
+            if case.state in ("passed", "waiting", "returned"):
+                continue
+            ctx = _CaseCtx(scope, pv, plan_key, party, party_names[party], language)
+            path = scope.config.paths[party]
+            body_of = {s: scope.body_ids.get((party, s)) for s in path}
+            history = res_by_case.get(case.id, [])  # type: ignore[arg-type]
+            last = history[-1] if history else None
+            final = path[-1]
+            if case.state == "deviating":
+                dev = next((r for r in reversed(history) if r.verdict not in (None, "identical")), last)
+                if dev is not None:
+                    out.append(ctx.make("deviating_resolution", dev.stage, dev.meeting_date,
+                                        bodies[dev.body_id].name,
+                                        verdict=dev.verdict))
+            elif case.state == "rejected" and last is not None:
+                out.append(ctx.make("rejected", last.stage, last.meeting_date, bodies[last.body_id].name))
+            elif last is not None and last.outcome == "postponed":
+                out.append(ctx.make("postponed", last.stage, last.meeting_date, bodies[last.body_id].name))
+            # stages the party still needs, in order
+            current = case.state if case.state in path else final
+            remaining = list(path[path.index(current):])
+            watched = [remaining[0]]
+            for s in remaining[:-1]:
+                if wf.stages[s].optional:
+                    watched.append(remaining[remaining.index(s) + 1])
+                else:
+                    break
+            since = last.meeting_date if last else start - timedelta(days=1)
+            unrecorded = [
+                (d, s) for s in watched for d in meetings.get(body_of[s] or -1, [])
+                if d > since and start <= d < at
+            ]
+            if unrecorded:
+                d, s = min(unrecorded)
+                if working_days_between(d, at) >= missing_record_working_days:
+                    out.append(ctx.make("missing_record", s, d, bodies[body_of[s]].name))  # type: ignore[index]
+            if deadline is None:
+                continue
+            if at > deadline:
+                out.append(ctx.make("deadline_passed", current, deadline, "", deadline=deadline))
+                continue
+            lower = max(start, since + timedelta(days=1))
+            for s in remaining:
+                if wf.stages[s].optional:
+                    continue
+                body_id = body_of[s]
+                dates = meetings.get(body_id or -1, [])
+                if not dates and wf.stages[s].kind in ("approval", "final_approval"):
+                    break  # no calendar kept for this approver: nothing to judge by
+                hit = next((d for d in dates if lower <= d <= deadline), None)
+                if hit is None:
+                    name = bodies[body_id].name if body_id in bodies else s
+                    out.append(ctx.make("no_meeting_before_deadline", s, deadline, name,
+                                        deadline=deadline))
+                    break
+                lower = hit
+    out.sort(key=lambda f: (f.plan, f.version, party_pos.get(f.party, 99), FINDING_KINDS.index(f.kind)))
+    return out
+
+
+@dataclass
+class _CaseCtx:
+    scope: Scope
+    pv: PlanVersion
+    plan_key: str
+    party: str
+    party_name: str
+    language: str
+
+    def make(self, kind: str, stage: str, key_date: date, body: str, **extra: Any) -> Finding:
+        details: dict[str, Any] = {"party": self.party_name, "body": body, **extra}
+        return Finding(
+            kind=kind, severity=_SEVERITY[kind], party=self.party, plan=self.plan_key,
+            version=self.pv.number, plan_version_id=self.pv.id or 0, stage=stage,
+            key_date=key_date, message=_message(kind, self.language, key_date, details),
+            concerns=(self.party, "steering_group"), details=details,
+        )
+
+
+def _message(kind: str, lang: str, key_date: date, details: dict[str, Any]) -> str:
+    values: dict[str, Any] = {"meeting": fmt_date(key_date, lang)}
+    for k, v in details.items():
+        if isinstance(v, date):
+            v = fmt_date(v, lang)
+        elif k == "verdict":
+            v = text(lang, f"verdict.{v}")
+        values[k] = v
+    return text(lang, f"finding.{kind}", **values)

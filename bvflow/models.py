@@ -1,0 +1,234 @@
+"""Stored rows (SQLModel). Every row belongs to exactly one partnership.
+
+Units: ``*_date`` / ``*_on`` columns are local dates in Europe/Oslo stored as
+SQL ``DATE`` (PITFALLS R4); ``*_at`` columns are UTC instants, stored naive
+and given back aware by :class:`UTCDateTime` (D2). ``version`` columns are
+SQLAlchemy ``version_id_col``s (D3): a concurrent write raises
+``StaleDataError``, which the service turns into ``ConflictError``.
+The schema is owned by the Alembic migrations in ``bvflow/migrations``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Integer, Text, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+__all__ = [
+    "AuditRecord",
+    "Body",
+    "Deadline",
+    "Meeting",
+    "OutboxMessage",
+    "Partnership",
+    "Party",
+    "PartyCase",
+    "Plan",
+    "PlanVersion",
+    "Resolution",
+    "UTCDateTime",
+]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An instant: stored as naive UTC, returned as aware UTC (PITFALLS D2)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: bvflow stores aware UTC instants")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _instant(nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
+
+
+class Partnership(SQLModel, table=True):
+    """A partnership (pilot, *avtale*): the top-level unit of every other row."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=64)
+    name: str
+    workflow: str = Field(max_length=64)
+    config_digest: str = Field(default="", max_length=64)
+
+
+class Party(SQLModel, table=True):
+    """A municipality, county, cooperation partner or the ministry."""
+
+    __table_args__ = (UniqueConstraint("partnership_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    key: str = Field(max_length=64)
+    name: str
+    role: str = Field(max_length=32)
+    number: str = Field(default="", max_length=16)
+    position: int = 0
+
+
+class Body(SQLModel, table=True):
+    """A party's body for one stage (its formannskap, kommunestyre …)."""
+
+    __table_args__ = (UniqueConstraint("party_id", "stage"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    party_id: int = Field(foreign_key="party.id", index=True)
+    stage: str = Field(max_length=64)
+    name: str
+
+
+class Meeting(SQLModel, table=True):
+    """A planned meeting of a body (møteplan). ``meeting_date`` is an Oslo date."""
+
+    __table_args__ = (UniqueConstraint("body_id", "meeting_date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    body_id: int = Field(foreign_key="body.id", index=True)
+    meeting_date: date
+    source: str = Field(default="config", max_length=32)
+
+
+class Plan(SQLModel, table=True):
+    """A plan (e.g. the 2025 handlingsplan); its content lives in versions."""
+
+    __table_args__ = (UniqueConstraint("partnership_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    key: str = Field(max_length=64)
+    title: str
+    created_at: datetime = _instant()
+
+
+_PV_VERSION = Column("version", Integer, nullable=False)
+
+
+class PlanVersion(SQLModel, table=True):
+    """One version of a plan going through the bodies. ``state`` is a plan state
+    of the workflow; ``proposal`` is the proposed resolution (framlegg til vedtak)
+    every resolution is compared with; ``submitted_on`` an Oslo date."""
+
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+    __mapper_args__ = {"version_id_col": _PV_VERSION}
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    number: int
+    state: str = Field(max_length=64, index=True)
+    proposal: str = Field(sa_column=Column(Text, nullable=False))
+    submitted_on: date | None = None
+    revises_id: int | None = Field(default=None, foreign_key="planversion.id")
+    created_at: datetime = _instant()
+    updated_at: datetime = _instant()
+    version: int = Field(default=1, sa_column=_PV_VERSION)
+
+
+class Deadline(SQLModel, table=True):
+    """By ``due_date`` (Oslo) every party of ``phase`` must have passed the plan."""
+
+    __table_args__ = (UniqueConstraint("plan_version_id", "phase"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    plan_version_id: int = Field(foreign_key="planversion.id", index=True)
+    phase: str = Field(max_length=64)
+    due_date: date
+
+
+_PC_VERSION = Column("version", Integer, nullable=False)
+
+
+class PartyCase(SQLModel, table=True):
+    """One party's handling of one plan version; ``state`` is a case state."""
+
+    __table_args__ = (UniqueConstraint("plan_version_id", "party_id"),)
+    __mapper_args__ = {"version_id_col": _PC_VERSION}
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    plan_version_id: int = Field(foreign_key="planversion.id", index=True)
+    party_id: int = Field(foreign_key="party.id", index=True)
+    state: str = Field(max_length=64, index=True)
+    version: int = Field(default=1, sa_column=_PC_VERSION)
+
+
+class Resolution(SQLModel, table=True):
+    """A body's recorded outcome (vedtak/innstilling/approval) for a party case.
+
+    ``verdict`` is ``identical``/``minor``/``different`` for texts compared
+    with the proposal, else None; ``differences`` the list from
+    :func:`bvflow.textcompare.compare_texts`. ``accepted_*`` is set when the
+    steering group accepted a deviating resolution as equivalent.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    party_case_id: int = Field(foreign_key="partycase.id", index=True)
+    body_id: int = Field(foreign_key="body.id")
+    stage: str = Field(max_length=64)
+    meeting_date: date
+    case_number: str = Field(default="", max_length=64)
+    outcome: str = Field(max_length=32)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    verdict: str | None = Field(default=None, max_length=16)
+    differences: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON))
+    recorded_at: datetime = _instant()
+    recorded_by: str = Field(default="", max_length=128)
+    source: str = Field(default="cli", max_length=64)
+    accepted_reason: str | None = Field(default=None, sa_column=Column(Text))
+    accepted_by: str | None = Field(default=None, max_length=128)
+    accepted_at: datetime | None = _instant(nullable=True)
+
+
+class AuditRecord(SQLModel, table=True):
+    """Who did what, when (UTC), from which state to which, and why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    plan_version_id: int = Field(foreign_key="planversion.id", index=True)
+    party_id: int | None = Field(default=None, foreign_key="party.id")
+    at: datetime = _instant()
+    actor: str = Field(max_length=128)
+    event: str = Field(max_length=64)
+    subject: str = Field(max_length=16)  # "plan" or "case"
+    from_state: str = Field(default="", max_length=64)
+    to_state: str = Field(default="", max_length=64)
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A notification decided on, to be delivered later (transactional outbox).
+
+    ``dedupe_key`` is unique per partnership: (plan version, party, kind, key
+    date, recipient), so a rerun never writes the same message twice (R5).
+    ``status``: ``pending`` → ``sent`` | ``failed``. ``due_at`` is UTC.
+    """
+
+    __table_args__ = (UniqueConstraint("partnership_id", "dedupe_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    plan_version_id: int | None = Field(default=None, foreign_key="planversion.id")
+    party_id: int | None = Field(default=None, foreign_key="party.id")
+    kind: str = Field(max_length=64)
+    severity: str = Field(default="", max_length=16)
+    dedupe_key: str = Field(max_length=255)
+    recipient: str = Field(max_length=320)
+    recipient_name: str = Field(default="", max_length=200)
+    language: str = Field(default="nn", max_length=8)
+    subject: str = Field(sa_column=Column(Text, nullable=False))
+    body_text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = _instant()
+    due_at: datetime = _instant()
+    status: str = Field(default="pending", max_length=16, index=True)
+    attempts: int = 0
+    message_id: str = Field(default="", max_length=255)
+    sent_at: datetime | None = _instant(nullable=True)
+    last_error: str = Field(default="", sa_column=Column(Text, nullable=False))

@@ -1,0 +1,123 @@
+"""The notification outbox: deciding what to tell whom, in the same transaction.
+
+Findings become :class:`~bvflow.models.OutboxMessage` rows, one per finding and
+recipient, rendered from the Jinja2 templates in ``notifications/<lang>/``.
+The dedupe key (plan version, party, kind, key date, recipient) is unique per
+partnership (PITFALLS R5), so computing the same findings again adds nothing.
+Delivery (SMTP or a folder of ``.eml`` files) reads the outbox later and never
+runs inside a database transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from sqlmodel import Session, col, select
+
+from .config import Contact
+from .defaults import default_path
+from .errors import DeliveryError
+from .findings import Finding
+from .messages import fmt_date, text
+from .models import OutboxMessage
+from .site import Scope
+
+__all__ = ["template_environment", "queue_findings", "recipients_for"]
+
+
+@lru_cache(maxsize=8)
+def template_environment(site_dir: str | None) -> Environment:
+    """Jinja2 environment over ``<site_dir>/notifications`` then the defaults.
+
+    ``StrictUndefined`` (J2); autoescape only for ``.html``/``.html.j2`` (J1).
+    """
+    paths = []
+    if site_dir:
+        local = Path(site_dir) / "notifications"
+        if local.is_dir():
+            paths.append(str(local))
+    paths.append(str(default_path("notifications")))
+    return Environment(
+        loader=FileSystemLoader(paths),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(enabled_extensions=("html", "html.j2", "htm"),
+                                     default_for_string=False, default=False),
+        keep_trailing_newline=True,
+    )
+
+
+def recipients_for(scope: Scope, concerns: Iterable[str]) -> list[Contact]:
+    """Contacts of the parties and groups a finding concerns, without duplicates."""
+    seen: dict[str, Contact] = {}
+    for who in concerns:
+        if who == "steering_group":
+            contacts = scope.config.steering_group.contacts
+        else:
+            party = scope.config.party(who)
+            contacts = party.contacts if party else []
+        for c in contacts:
+            seen.setdefault(c.email.lower(), c)
+    return list(seen.values())
+
+
+def _render(env: Environment, lang: str, kind: str, values: dict[str, object]) -> tuple[str, str]:
+    try:
+        subject = env.get_template(f"{lang}/{kind}.subject.j2").render(values)
+        body = env.get_template(f"{lang}/{kind}.txt.j2").render(values)
+    except TemplateError as exc:
+        raise DeliveryError(f"template {lang}/{kind}: {exc}") from exc
+    return " ".join(subject.split()), body
+
+
+def queue_findings(
+    session: Session, scope: Scope, findings: Iterable[Finding], now: datetime, site_dir: str | None
+) -> list[OutboxMessage]:
+    """Add outbox rows for findings not yet queued; return the new rows.
+
+    Runs inside the caller's transaction (the state change that caused the
+    findings commits with them).
+    """
+    findings = list(findings)
+    if not findings:
+        return []
+    env = template_environment(site_dir)
+    wanted: dict[str, tuple[Finding, Contact]] = {}
+    for f in findings:
+        for c in recipients_for(scope, f.concerns):
+            key = f"{f.plan_version_id}:{f.party}:{f.kind}:{f.key_date.isoformat()}:{c.email.lower()}"
+            wanted[key] = (f, c)
+    existing = set(session.exec(
+        select(OutboxMessage.dedupe_key).where(
+            OutboxMessage.partnership_id == scope.id,
+            col(OutboxMessage.dedupe_key).in_(list(wanted)),
+        )
+    ))
+    party_names = {p.key: p.name for p in scope.config.parties}
+    new: list[OutboxMessage] = []
+    for key, (f, c) in wanted.items():
+        if key in existing:
+            continue
+        lang = c.language
+        values = {
+            "recipient": c.name, "partnership": scope.config.name, "plan": f.plan,
+            "version": f.version, "party": party_names.get(f.party, f.party),
+            "kind": f.kind, "kind_label": text(lang, f"kind.{f.kind}"),
+            "severity": f.severity, "severity_label": text(lang, f"severity.{f.severity}"),
+            "message": f.message_in(lang),
+            "date": fmt_date(f.key_date, lang),
+        }
+        subject, body = _render(env, lang, "finding", values)
+        msg = OutboxMessage(
+            partnership_id=scope.id, plan_version_id=f.plan_version_id,
+            party_id=scope.party_ids.get(f.party), kind=f.kind, severity=f.severity,
+            dedupe_key=key, recipient=c.email, recipient_name=c.name, language=lang,
+            subject=subject, body_text=body, created_at=now, due_at=now,
+        )
+        session.add(msg)
+        new.append(msg)
+    return new
+

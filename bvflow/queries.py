@@ -1,0 +1,212 @@
+"""Read-only views for people: status matrix, history, meetings, plans.
+
+Every function here reads inside one partnership's scope with a constant
+number of queries (no query per row), and returns plain dataclasses with a
+``to_dict()`` giving the stable JSON documented in the README.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from .db import unit_of_work
+from .findings import Finding, compute_findings
+from .models import AuditRecord, Body, Deadline, Meeting, PartyCase, Plan, PlanVersion, Resolution
+from .services import find_version
+from .site import Scope, Site
+
+__all__ = ["Cell", "HistoryEntry", "PartyRow", "VersionStatus", "history", "meetings", "outbox", "status"]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The latest recorded outcome of one party at one stage (or the next meeting)."""
+
+    stage: str
+    meeting_date: date | None = None
+    case_number: str = ""
+    outcome: str = ""
+    verdict: str | None = None
+    accepted: bool = False
+    accepted_reason: str | None = None
+    next_meeting: date | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stage": self.stage,
+            "meeting_date": self.meeting_date.isoformat() if self.meeting_date else None,
+            "case_number": self.case_number, "outcome": self.outcome or None,
+            "verdict": self.verdict, "accepted_as_equivalent": self.accepted,
+            "accepted_reason": self.accepted_reason,
+            "next_meeting": self.next_meeting.isoformat() if self.next_meeting else None,
+        }
+
+
+@dataclass(frozen=True)
+class PartyRow:
+    party: str
+    name: str
+    role: str
+    state: str
+    cells: list[Cell]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"party": self.party, "name": self.name, "role": self.role, "state": self.state,
+                "stages": [c.to_dict() for c in self.cells]}
+
+
+@dataclass(frozen=True)
+class VersionStatus:
+    """A plan version with its parties × stages matrix and open findings."""
+
+    plan: str
+    title: str
+    version: int
+    state: str
+    submitted_on: date | None
+    deadlines: dict[str, date]
+    parties: list[PartyRow]
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "plan": self.plan, "title": self.title, "version": self.version, "state": self.state,
+            "submitted_on": self.submitted_on.isoformat() if self.submitted_on else None,
+            "deadlines": {k: v.isoformat() for k, v in self.deadlines.items()},
+            "parties": [p.to_dict() for p in self.parties],
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def _versions(s: Session, scope: Scope, plan_ref: str | None) -> list[tuple[Plan, PlanVersion]]:
+    if plan_ref:
+        return [find_version(s, scope, plan_ref)]
+    rows = s.exec(
+        select(Plan, PlanVersion).join(PlanVersion, col(PlanVersion.plan_id) == Plan.id)
+        .where(Plan.partnership_id == scope.id, PlanVersion.state != "superseded")
+        .order_by(col(Plan.key), col(PlanVersion.number))
+    ).all()
+    return list(rows)
+
+
+def status(site: Site, partnership: str | None, plan_ref: str | None = None,
+           at: date | None = None) -> list[VersionStatus]:
+    """Status of one plan version (``plan_ref``) or of every version not superseded.
+
+    ``at`` (Oslo date, default today) is the date findings are computed for.
+    """
+    scope = site.scope(partnership)
+    at = at or site.clock.today()
+    with unit_of_work(site.engine) as s:
+        versions = _versions(s, scope, plan_ref)
+        ids = [pv.id for _, pv in versions]
+        cases = s.exec(select(PartyCase).where(col(PartyCase.plan_version_id).in_(ids))).all()
+        case_ids = [c.id for c in cases]
+        res: dict[int, dict[str, Resolution]] = defaultdict(dict)
+        for r in s.exec(select(Resolution).where(col(Resolution.party_case_id).in_(case_ids))
+                        .order_by(col(Resolution.meeting_date), col(Resolution.id))):
+            res[r.party_case_id][r.stage] = r  # the latest per stage wins
+        deadlines: dict[int, dict[str, date]] = defaultdict(dict)
+        for d in s.exec(select(Deadline).where(col(Deadline.plan_version_id).in_(ids))):
+            deadlines[d.plan_version_id][d.phase] = d.due_date
+        upcoming: dict[int, date] = {}
+        for m in s.exec(select(Meeting).where(Meeting.partnership_id == scope.id,
+                                              Meeting.meeting_date >= at)
+                        .order_by(col(Meeting.meeting_date).desc())):
+            upcoming[m.body_id] = m.meeting_date  # ascending overwrite → earliest remains
+        found = compute_findings(s, scope, at, plan_version_ids=ids, language=site.config.language,
+                                 missing_record_working_days=site.config.missing_record_working_days)
+    by_pv: dict[int, list[Finding]] = defaultdict(list)
+    for f in found:
+        by_pv[f.plan_version_id].append(f)
+    case_of = {(c.plan_version_id, c.party_id): c for c in cases}
+    out = []
+    for plan, pv in versions:
+        rows = []
+        for party in scope.config.parties:
+            pid = scope.party_ids[party.key]
+            case = case_of.get((pv.id, pid))  # type: ignore[arg-type]
+            cells = []
+            for stage in scope.config.paths[party.key]:
+                r = res.get(case.id, {}).get(stage) if case else None  # type: ignore[arg-type]
+                nxt = upcoming.get(scope.body_ids[(party.key, stage)])
+                if r is None:
+                    cells.append(Cell(stage, next_meeting=nxt))
+                else:
+                    cells.append(Cell(stage, r.meeting_date, r.case_number, r.outcome, r.verdict,
+                                      r.accepted_at is not None, r.accepted_reason, nxt))
+            rows.append(PartyRow(party.key, party.name, party.role,
+                                 case.state if case else "—", cells))
+        out.append(VersionStatus(plan.key, plan.title, pv.number, pv.state, pv.submitted_on,
+                                 deadlines.get(pv.id, {}), rows, by_pv.get(pv.id, [])))  # type: ignore[arg-type]
+    return out
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: str
+    actor: str
+    event: str
+    subject: str
+    party: str | None
+    from_state: str
+    to_state: str
+    reason: str
+    details: dict[str, Any]
+    version: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def history(site: Site, partnership: str | None, plan_ref: str) -> list[HistoryEntry]:
+    """The audit trail of every version of the plan named by ``plan_ref``, oldest first."""
+    scope = site.scope(partnership)
+    with unit_of_work(site.engine) as s:
+        plan, _ = find_version(s, scope, plan_ref.partition("@")[0])
+        rows = s.exec(
+            select(AuditRecord, PlanVersion.number)
+            .join(PlanVersion, col(PlanVersion.id) == AuditRecord.plan_version_id)
+            .where(PlanVersion.plan_id == plan.id, AuditRecord.partnership_id == scope.id)
+            .order_by(col(AuditRecord.at), col(AuditRecord.id))
+        ).all()
+    return [
+        HistoryEntry(a.at.isoformat(), a.actor, a.event, a.subject,
+                     scope.party_key(a.party_id) if a.party_id else None,
+                     a.from_state, a.to_state, a.reason, a.details, number)
+        for a, number in rows
+    ]
+
+
+def meetings(site: Site, partnership: str | None, party: str | None = None
+             ) -> list[dict[str, Any]]:
+    """Meeting calendar rows: party, stage, body, date (ISO), source; by date."""
+    scope = site.scope(partnership)
+    with unit_of_work(site.engine) as s:
+        q = select(Meeting, Body).join(Body, col(Body.id) == Meeting.body_id).where(
+            Meeting.partnership_id == scope.id)
+        if party:
+            q = q.where(Body.party_id == scope.party_ids.get(party, -1))
+        rows = s.exec(q.order_by(col(Meeting.meeting_date))).all()
+    return [{"party": scope.party_key(b.party_id), "stage": b.stage, "body": b.name,
+             "date": m.meeting_date.isoformat(), "source": m.source} for m, b in rows]
+
+
+def outbox(site: Site, partnership: str | None) -> list[dict[str, Any]]:
+    """Outbox rows, newest last: created_at (ISO UTC), status, kind, recipient,
+    subject, plan version id, party."""
+    from .models import OutboxMessage
+
+    scope = site.scope(partnership)
+    with unit_of_work(site.engine) as s:
+        rows = s.exec(select(OutboxMessage).where(OutboxMessage.partnership_id == scope.id)
+                      .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))).all()
+    return [{"created_at": m.created_at.isoformat(), "status": m.status, "kind": m.kind,
+             "severity": m.severity, "recipient": m.recipient, "subject": m.subject,
+             "party": scope.party_key(m.party_id) if m.party_id else None,
+             "plan_version_id": m.plan_version_id} for m in rows]
