@@ -66,7 +66,8 @@ def _sqlite_begin(conn: Any) -> None:
 def _alembic_config(engine: Engine) -> AlembicConfig:
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(_MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    url = engine.url.render_as_string(hide_password=False)
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))  # configparser syntax
     return cfg
 
 
@@ -112,6 +113,13 @@ def unit_of_work(engine: Engine, subject: str = "the plan") -> Iterator[Session]
     except IntegrityError as exc:
         session.rollback()
         raise ConflictError(subject) from exc
+    except OperationalError as exc:
+        session.rollback()
+        # SQLite: another writer committed since this transaction read (WAL
+        # "busy snapshot"), or held the lock past the busy timeout.
+        if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+            raise ConflictError(subject) from exc
+        raise
     except BaseException:
         session.rollback()
         raise

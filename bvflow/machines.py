@@ -177,7 +177,7 @@ def _hint(event: str, kwargs: dict[str, Any]) -> str:
 def _plan_transitions(wf: WorkflowDefinition) -> list[dict[str, Any]]:
     order = [p.name for p in wf.phases]
     trans: list[dict[str, Any]] = []
-    for j, p in enumerate(wf.phases):
+    for p in wf.phases:
         trans.append({"trigger": "submit", "source": "draft", "dest": p.state,
                       "conditions": [_next_populated(-1, p.name, order)]})
     for i, p in enumerate(wf.phases[:-1]):

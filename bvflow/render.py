@@ -85,5 +85,6 @@ def render_history(entries: Iterable[HistoryEntry]) -> str:
         who = f" {e.party}" if e.party else ""
         change = f"{e.from_state or '∅'} → {e.to_state}"
         reason = f"  «{e.reason}»" if e.reason else ""
-        lines.append(f"{e.at[:19]}Z  v{e.version}  {e.actor or '-':<14} {e.event:<22}{who:<12} {change}{reason}")
+        actor = e.actor or "-"
+        lines.append(f"{e.at[:19]}Z  v{e.version}  {actor:<20} {e.event:<18}{who:<12} {change}{reason}")
     return "\n".join(lines) + "\n" if lines else "Ingen hendingar.\n"

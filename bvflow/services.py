@@ -18,15 +18,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, select
 
+from .db import unit_of_work
 from .errors import InputError, NotFoundError
 from .findings import Finding, compute_findings
 from .machines import CaseFSM, PlanFSM
 from .models import AuditRecord, Deadline, Meeting, PartyCase, Plan, PlanVersion, Resolution
 from .notify import queue_findings
 from .site import Scope, Site
-from .db import unit_of_work
 from .textcompare import Comparison, compare_texts
 from .workflow import OUTCOMES
 
@@ -140,12 +141,20 @@ def _audit(s: Session, scope: Scope, pv: PlanVersion, at: datetime, actor: str, 
     ))
 
 
+def _touch(pv: PlanVersion, at: datetime) -> None:
+    """Mark the plan version changed even when nothing else on it changes, so its
+    row version is bumped: writers on one plan version serialise, and the last
+    municipality's resolution always sees the others' (moves the plan on)."""
+    pv.updated_at = at
+    flag_modified(pv, "updated_at")
+
+
 def _fire_plan(s: Session, scope: Scope, plan: Plan, pv: PlanVersion, cases: list[PartyCase],
                event: str, at: datetime, actor: str, reason: str = "", **kw: Any) -> str:
     fsm = _plan_fsm(scope, pv, cases)
     before = pv.state
     after = scope.machines.fire("plan", fsm, event, _subject(plan, pv), **kw)
-    pv.updated_at = at
+    _touch(pv, at)
     _audit(s, scope, pv, at, actor, event, "plan", before, after, reason)
     return after
 
@@ -156,7 +165,7 @@ def _fire_case(s: Session, scope: Scope, pv: PlanVersion, case: PartyCase, event
     fsm = CaseFSM(case, scope.config.paths[party])
     before = case.state
     after = scope.machines.fire("case", fsm, event, party, **kw)
-    pv.updated_at = at  # bumps the plan version's row version: writers on one plan serialise
+    _touch(pv, at)
     _audit(s, scope, pv, at, actor, event, "case", before, after, reason, party_id=case.party_id,
            **{k: v for k, v in kw.items() if isinstance(v, str | int)})
     return after

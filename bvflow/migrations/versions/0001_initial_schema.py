@@ -1,7 +1,7 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-29
 """
 from __future__ import annotations
@@ -11,7 +11,6 @@ import sqlmodel  # noqa: F401  (autogenerate emits sqlmodel types, PITFALLS D4)
 from alembic import op
 
 import bvflow.models  # noqa: F401
-
 
 revision = '0001'
 down_revision = None
