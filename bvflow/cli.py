@@ -22,11 +22,11 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 
-from . import queries, services
+from . import partnerships, queries, services
 from .db import upgrade
 from .defaults import default_path
 from .errors import BvflowError, InputError
-from .render import render_findings, render_history, render_status
+from .render import render_findings, render_history, render_overview, render_status
 from .site import Site
 from .textcompare import compare_texts, render_diff
 
@@ -35,9 +35,11 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
 plan_app = typer.Typer(no_args_is_help=True, help="Create, submit, show and revise plans.")
 meeting_app = typer.Typer(no_args_is_help=True, help="Meeting calendars (møteplan).")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
+partnership_app = typer.Typer(no_args_is_help=True, help="Partnerships of this installation.")
 app.add_typer(plan_app, name="plan")
 app.add_typer(meeting_app, name="meeting")
 app.add_typer(db_app, name="db")
+app.add_typer(partnership_app, name="partnership")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -144,6 +146,41 @@ def demo(
     from .demo import run_demo
 
     run_demo(directory, data, echo=typer.echo)
+
+
+# -- partnerships ------------------------------------------------------------
+
+@partnership_app.command("list")
+@_errors
+def partnership_list(config: ConfigOpt = None, json_: JsonOpt = False) -> None:
+    """List the partnerships: key, name, workflow, parties per role."""
+    rows = partnerships.list_partnerships(config)
+    if json_:
+        _print_json([r.to_dict() for r in rows])
+        return
+    for r in rows:
+        roles = ", ".join(f"{len(v)} {k}" for k, v in r.roles.items())
+        typer.echo(f"{r.key:<20} {r.name:<40} {r.workflow:<16} {roles}")
+
+
+@partnership_app.command("check")
+@_errors
+def partnership_check(file: Annotated[Path | None, typer.Argument(help="A partnership TOML file; "
+                                                                  "default: all of them.")] = None,
+                      config: ConfigOpt = None) -> None:
+    """Check partnership files against their workflows (errors name file and key)."""
+    rows = [partnerships.check_partnership(file, config)] if file else \
+        partnerships.list_partnerships(config)
+    for r in rows:
+        typer.echo(f"ok  {r.key}  ({r.file})")
+
+
+@partnership_app.command("add")
+@_errors
+def partnership_add(file: Path, config: ConfigOpt = None) -> None:
+    """Check a partnership file, copy it into partnerships/ and list it in config.toml."""
+    r = partnerships.add_partnership(file, config)
+    typer.echo(f"added {r.key} ({r.name}); choose it with --partnership {r.key}")
 
 
 # -- plans -------------------------------------------------------------------
@@ -316,9 +353,19 @@ def decide(
 @_errors
 def status(plan: Annotated[str | None, typer.Argument()] = None,
            at: Annotated[str | None, typer.Option(help="Findings as of YYYY-MM-DD.")] = None,
+           all_: Annotated[bool, typer.Option("--all", help="Overview of every partnership.")] = False,
            config: ConfigOpt = None, partnership: PartOpt = None, json_: JsonOpt = False) -> None:
     """Where every plan version stands in every body (parties × stages)."""
     site = Site.open(config)
+    if all_:
+        if plan or partnership:
+            raise InputError("--all", True, "shows every partnership; leave out PLAN and --partnership")
+        rows = queries.overview(site, _date("at", at) if at else None)
+        if json_:
+            _print_json([r.to_dict() for r in rows])
+        else:
+            typer.echo(render_overview(rows, site.config.language), nl=False)
+        return
     st = queries.status(site, partnership, plan, _date("at", at) if at else None)
     if json_:
         _print_json([s.to_dict() for s in st])

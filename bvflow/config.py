@@ -5,6 +5,7 @@
     [site]
     database_url = "sqlite:///bvflow.db"  # relative SQLite paths: from this file's folder
     language = "nn"                        # nn | nb | en
+    default_partnership = "vest-telemark"  # optional: used when no --partnership is given
     [findings]
     missing_record_working_days = 2
     [[partnerships]]
@@ -112,6 +113,7 @@ class PartnershipConfig:
 class _SiteSection(_Strict):
     database_url: str = "sqlite:///bvflow.db"
     language: Language = "nn"
+    default_partnership: str | None = None
 
 
 class _FindingsSection(_Strict):
@@ -138,13 +140,17 @@ class SiteConfig:
     language: str
     missing_record_working_days: int
     partnerships: tuple[PartnershipConfig, ...]
+    default_partnership: str | None = None
 
     def partnership(self, key: str | None) -> PartnershipConfig:
-        """The partnership ``key``, or the only one when ``key`` is None.
+        """The partnership ``key``; when ``key`` is None, the only one, or
+        ``[site] default_partnership``.
 
         Raises:
-            DefinitionError: unknown key, or None while there are several.
+            DefinitionError: unknown key, or None while there are several and no default.
         """
+        if key is None and self.default_partnership:
+            key = self.default_partnership
         if key is None:
             if len(self.partnerships) == 1:
                 return self.partnerships[0]
@@ -267,7 +273,12 @@ def load_site(path: str | Path | None = None) -> SiteConfig:
         if any(x.key == pc.key for x in parts):
             raise DefinitionError(str(ppath), "partnership.key", pc.key, "key used by another file")
         parts.append(pc)
-    return SiteConfig(p, url, language, sf.findings.missing_record_working_days, tuple(parts))
+    default = sf.site.default_partnership
+    if default is not None and default not in {x.key for x in parts}:
+        raise DefinitionError(str(p), "site.default_partnership", default,
+                              f"no such partnership; known: {', '.join(x.key for x in parts)}")
+    return SiteConfig(p, url, language, sf.findings.missing_record_working_days, tuple(parts),
+                      default)
 
 
 def _absolute_sqlite(url: str, base: Path) -> str:

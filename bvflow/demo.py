@@ -18,11 +18,13 @@ from typing import Any
 
 from . import queries, services
 from .clock import SimulatedClock
+from .config import load_site
 from .defaults import default_path
 from .errors import DefinitionError, InputError
 from .findings import Finding
 from .messages import fmt_date
-from .render import render_findings, render_status
+from .partnerships import add_partnership
+from .render import render_findings, render_overview, render_status
 from .site import Site
 from .textcompare import render_diff
 
@@ -65,24 +67,59 @@ def _load(path: Path) -> dict[str, Any]:
     return data
 
 
+_DEFAULT_SCRIPTS = ("vest-telemark-2025.toml", "rindal-holtalen-2025.toml")
+
+
 def run_demo(directory: Path, data_path: Path | None = None,
              echo: Callable[[str], None] = print) -> Site:
     """Run the demo into ``directory`` (recreated) and return the site left behind.
 
+    Without ``data_path`` it replays the shipped scripts: Vest-Telemark 2025,
+    then a second, differently shaped partnership beside it, and ends with the
+    overview across partnerships. A script with ``partnership_file`` adds that
+    partnership to the site first (as ``bvflow partnership add`` does).
+
     Raises: DefinitionError (bad script), InputError (folder not a demo folder),
     and any service error a step raises (the script is wrong).
     """
-    script = _load(data_path or default_path("demo") / "vest-telemark-2025.toml")
+    paths = [data_path] if data_path else [default_path("demo") / n for n in _DEFAULT_SCRIPTS]
+    scripts = [(p, _load(p)) for p in paths]
     config_path = _prepare(directory)
+    for path, script in scripts:
+        if "partnership_file" in script:
+            script["partnership"] = add_partnership(path.parent / script["partnership_file"],
+                                                    config_path).key
+    if len(scripts) > 1:
+        # commands without --partnership act on the first script's partnership
+        first = load_site(config_path).partnerships[0].key
+        text = config_path.read_text(encoding="utf-8").replace(
+            "[site]\n", f'[site]\ndefault_partnership = "{first}"\n', 1)
+        config_path.write_text(text, encoding="utf-8")
     clock = SimulatedClock()
+    site = Site.open(config_path, clock)
+    for _, script in scripts:
+        _replay(site, clock, script, directory, echo)
+    if len(site.config.partnerships) > 1:
+        last = max(step["date"] for _, script in scripts for step in script["steps"])
+        clock.set_date(last)
+        echo(f"Oversyn over alle partnarskap ({fmt_date(last, site.config.language)}, "
+             "`bvflow status --all`):")
+        echo(_indent(render_overview(queries.overview(site, last), site.config.language)))
+    echo(f"Prøv: BVFLOW_CONFIG={directory}/config.toml bvflow status   (eller status --all, "
+         "--partnership rindal-holtalen)")
+    return site
+
+
+def _replay(site: Site, clock: SimulatedClock, script: dict[str, Any], directory: Path,
+            echo: Callable[[str], None]) -> None:
+    scope = site.scope(script.get("partnership"))
+    part = scope.key
     steps = sorted(script["steps"], key=lambda s: s["date"])
     clock.set_date(steps[0]["date"])
-    site = Site.open(config_path, clock)
-    scope = site.scope(None)
     lang = site.config.language
     plan = script["plan"]
     key = plan["key"]
-    services.create_plan(site, None, key, plan["title"], plan["proposal"].strip() + "\n",
+    services.create_plan(site, part, key, plan["title"], plan["proposal"].strip() + "\n",
                          plan.get("deadlines", {}), actor="styringsgruppa")
     echo(f"bvflow demo · {scope.config.name} · {plan['title']}")
     echo(f"Stad: {directory}/ (config.toml og bvflow.db). Simulert klokke frå "
@@ -94,8 +131,8 @@ def run_demo(directory: Path, data_path: Path | None = None,
         nonlocal last_day
         d = last_day + timedelta(days=1)
         while d <= day:
-            clock.set_date(d, )
-            new = [f for f in services.raise_findings(site, None, d) if _fkey(f) not in seen]
+            clock.set_date(d)
+            new = [f for f in services.raise_findings(site, part, d) if _fkey(f) not in seen]
             for f in new:
                 seen[_fkey(f)] = f
             if new:
@@ -110,20 +147,19 @@ def run_demo(directory: Path, data_path: Path | None = None,
         echo(f"{fmt_date(step['date'], lang)} · {_describe(step)}")
         if step.get("note"):
             echo(f"  ({step['note']})")
-        new = _run_step(site, key, step, echo)
+        new = _run_step(site, part, key, step, echo)
         for f in new:
             if _fkey(f) not in seen:
                 seen[_fkey(f)] = f
                 echo(f"  nytt funn: [{f.kind}] {f.message_in(lang)}")
         if step.get("show"):
             echo("")
-            echo(_indent(render_status(queries.status(site, None, key), scope.config.workflow, lang)))
+            echo(_indent(render_status(queries.status(site, part, key), scope.config.workflow, lang)))
     echo("Funn systemet sjølv reiste undervegs:")
     echo(_indent(render_findings(sorted(seen.values(), key=lambda f: (f.key_date, f.party)), lang)))
-    n = len(queries.outbox(site, None))
-    echo(f"{n} varsel ligg i utboksen (`bvflow outbox`); e-post blir sendt når påminningane kjem.")
-    echo(f"Prøv: BVFLOW_CONFIG={directory}/config.toml bvflow status")
-    return site
+    n = len(queries.outbox(site, part))
+    echo(f"{n} varsel ligg i utboksen (`bvflow outbox --partnership {part}`); e-post blir sendt "
+         "når påminningane kjem.\n")
 
 
 def _fkey(f: Finding) -> tuple[Any, ...]:
@@ -146,16 +182,16 @@ def _describe(step: dict[str, Any]) -> str:
             "revise": "revisjon opna: ny utkastversjon"}[a]
 
 
-def _run_step(site: Site, key: str, step: dict[str, Any], echo: Callable[[str], None]
-              ) -> list[Finding]:
+def _run_step(site: Site, part: str, key: str, step: dict[str, Any],
+              echo: Callable[[str], None]) -> list[Finding]:
     a = step["action"]
     actor = "styringsgruppa"
     if a == "submit":
-        return services.submit_plan(site, None, key, actor)
+        return services.submit_plan(site, part, key, actor)
     if a == "record":
         party = step["party"]
         r = services.record_resolution(
-            site, None, key, party, step["body"], step.get("meeting", step["date"]),
+            site, part, key, party, step["body"], step.get("meeting", step["date"]),
             step.get("outcome", "passed"), step.get("text"),
             as_proposed=step.get("as_proposed", False), case_number=step.get("case_number", ""),
             actor=f"sekretariat-{party}")
@@ -165,16 +201,16 @@ def _run_step(site: Site, key: str, step: dict[str, Any], echo: Callable[[str], 
             echo(_indent(render_diff(r.comparison)))
         return r.findings
     if a == "accept_equivalent":
-        return services.accept_equivalent(site, None, key, step["party"], step["reason"], actor)
+        return services.accept_equivalent(site, part, key, step["party"], step["reason"], actor)
     if a == "decide":
-        pv = services.decide(site, None, key, step["party"], step["outcome"], step["date"],
+        pv = services.decide(site, part, key, step["party"], step["outcome"], step["date"],
                              step.get("case_number", ""), step.get("reason", ""),
                              actor=step["party"])
         echo(f"  gjeldande versjon {pv.number}: {pv.state}")
         return []
     if a == "resubmit":
-        services.resubmit(site, None, key, step["reason"], actor)
+        services.resubmit(site, part, key, step["reason"], actor)
         return []
-    pv = services.revise_plan(site, None, key, actor, reason=step.get("reason", ""))
+    pv = services.revise_plan(site, part, key, actor, reason=step.get("reason", ""))
     echo(f"  {key}@{pv.number} er oppretta som utkast (revisjon av versjon {pv.number - 1})")
     return []

@@ -20,7 +20,10 @@ from .models import AuditRecord, Body, Deadline, Meeting, PartyCase, Plan, PlanV
 from .services import find_version
 from .site import Scope, Site
 
-__all__ = ["Cell", "HistoryEntry", "PartyRow", "VersionStatus", "history", "meetings", "outbox", "status"]
+__all__ = [
+    "Cell", "HistoryEntry", "OverviewRow", "PartyRow", "VersionStatus",
+    "history", "meetings", "outbox", "overview", "status",
+]
 
 
 @dataclass(frozen=True)
@@ -210,3 +213,61 @@ def outbox(site: Site, partnership: str | None) -> list[dict[str, Any]]:
              "severity": m.severity, "recipient": m.recipient, "subject": m.subject,
              "party": scope.party_key(m.party_id) if m.party_id else None,
              "plan_version_id": m.plan_version_id} for m in rows]
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    """One plan's newest version in one partnership, for the county or ministry.
+
+    ``next_deadline``: the deadline of the phase the version is in (else the
+    next later one); ``findings`` / ``critical``: open findings on ``at``.
+    """
+
+    partnership: str
+    partnership_name: str
+    plan: str | None
+    version: int | None
+    state: str | None
+    next_deadline: date | None
+    findings: int
+    critical: int
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        d["next_deadline"] = self.next_deadline.isoformat() if self.next_deadline else None
+        return d
+
+
+def overview(site: Site, at: date | None = None) -> list[OverviewRow]:
+    """Every partnership's plans (newest version each) with state, next deadline
+    and open findings; a partnership without plans gets one row with ``plan=None``."""
+    at = at or site.clock.today()
+    rows: list[OverviewRow] = []
+    for pc in site.config.partnerships:
+        scope = site.scope(pc.key)
+        order = [p.name for p in pc.workflow.phases]
+        with unit_of_work(site.engine) as s:
+            newest: dict[int, tuple[Plan, PlanVersion]] = {}
+            for plan, pv in s.exec(
+                select(Plan, PlanVersion).join(PlanVersion, col(PlanVersion.plan_id) == Plan.id)
+                .where(Plan.partnership_id == scope.id).order_by(col(Plan.key), col(PlanVersion.number))
+            ):
+                newest[plan.id] = (plan, pv)  # type: ignore[index]
+            ids = [pv.id for _, pv in newest.values()]
+            deadlines: dict[int, dict[str, date]] = defaultdict(dict)
+            for d in s.exec(select(Deadline).where(col(Deadline.plan_version_id).in_(ids))):
+                deadlines[d.plan_version_id][d.phase] = d.due_date
+            found = compute_findings(s, scope, at, plan_version_ids=ids, language=site.config.language,
+                                     missing_record_working_days=site.config.missing_record_working_days)
+        if not newest:
+            rows.append(OverviewRow(pc.key, pc.name, None, None, None, None, 0, 0))
+        for plan, pv in newest.values():
+            phase = pc.workflow.phase_by_state(pv.state)
+            nxt = None
+            if phase is not None:
+                later = order[order.index(phase.name):]
+                nxt = next((deadlines[pv.id][p] for p in later if p in deadlines[pv.id]), None)  # type: ignore[index]
+            mine = [f for f in found if f.plan_version_id == pv.id]
+            rows.append(OverviewRow(pc.key, pc.name, plan.key, pv.number, pv.state, nxt, len(mine),
+                                    sum(f.severity == "critical" for f in mine)))
+    return rows

@@ -9,10 +9,10 @@ from collections.abc import Iterable
 
 from .findings import Finding
 from .messages import fmt_date, text
-from .queries import Cell, HistoryEntry, VersionStatus
+from .queries import Cell, HistoryEntry, OverviewRow, VersionStatus
 from .workflow import WorkflowDefinition
 
-__all__ = ["render_status", "render_findings", "render_history"]
+__all__ = ["render_findings", "render_history", "render_overview", "render_status"]
 
 _OUTCOME = {
     "passed": "vedteke", "passed_with_amendments": "vedteke m/endr.", "rejected": "avvist",
@@ -88,3 +88,17 @@ def render_history(entries: Iterable[HistoryEntry]) -> str:
         actor = e.actor or "-"
         lines.append(f"{e.at[:19]}Z  v{e.version}  {actor:<20} {e.event:<18}{who:<12} {change}{reason}")
     return "\n".join(lines) + "\n" if lines else "Ingen hendingar.\n"
+
+
+def render_overview(rows: Iterable[OverviewRow], lang: str = "nn") -> str:
+    """One line per partnership plan: state, next deadline, open findings."""
+    table = [("partnarskap", "plan", "tilstand", "neste frist", "funn")]
+    for r in rows:
+        plan = f"{r.plan} v{r.version}" if r.plan else "(ingen plan)"
+        deadline = fmt_date(r.next_deadline, lang) if r.next_deadline else "–"
+        found = f"{r.findings} ({r.critical} kritisk{'e' if r.critical != 1 else ''})" \
+            if r.findings else "0"
+        table.append((r.partnership_name, plan, r.state or "–", deadline, found))
+    widths = [max(len(row[i]) for row in table) for i in range(5)]
+    return "\n".join("  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip()
+                     for row in table) + "\n"
