@@ -26,7 +26,14 @@ from . import partnerships, queries, services
 from .db import upgrade
 from .defaults import default_path
 from .errors import BvflowError, InputError
-from .render import render_findings, render_history, render_overview, render_status
+from .render import (
+    plan_state_label,
+    render_findings,
+    render_history,
+    render_overview,
+    render_record,
+    render_status,
+)
 from .site import Site
 from .textcompare import compare_texts, render_diff
 
@@ -311,11 +318,8 @@ def record(
                      if r.comparison else [],
                      "findings": [f.to_dict() for f in r.findings]})
         return
-    typer.echo(f"recorded {party} {body}: {outcome}"
-               + (f", verdict {r.verdict}" if r.verdict else "")
-               + f"; {party} is now '{r.case_state}', plan '{r.plan_state}'")
-    if r.comparison and r.verdict != "identical":
-        typer.echo(render_diff(r.comparison))
+    typer.echo(render_record(r, site.scope(partnership).config.workflow, site.config.language),
+               nl=False)
 
 
 @app.command("accept-equivalent")
@@ -344,7 +348,9 @@ def decide(
     site = Site.open(config)
     pv = services.decide(site, partnership, plan, party, outcome, _date("decided_on", decided_on),
                          case_number, reason, _actor(actor))
-    typer.echo(f"recorded {party}: {outcome}; current version {pv.number} is '{pv.state}'")
+    wf = site.scope(partnership).config.workflow
+    typer.echo(f"{party}: {outcome}; {plan} v{pv.number}: "
+               f"{plan_state_label(wf, pv.state, site.config.language)}")
 
 
 # -- reading -----------------------------------------------------------------------

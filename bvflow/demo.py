@@ -22,11 +22,16 @@ from .config import load_site
 from .defaults import default_path
 from .errors import DefinitionError, InputError
 from .findings import Finding
-from .messages import fmt_date
+from .messages import fmt_date, text
 from .partnerships import add_partnership
-from .render import render_findings, render_overview, render_status
+from .render import (
+    plan_state_label,
+    render_findings,
+    render_overview,
+    render_record,
+    render_status,
+)
 from .site import Site
-from .textcompare import render_diff
 
 __all__ = ["run_demo"]
 
@@ -144,7 +149,7 @@ def _replay(site: Site, clock: SimulatedClock, script: dict[str, Any], directory
     for step in steps:
         scan_until(step["date"])
         clock.set_date(step["date"])
-        echo(f"{fmt_date(step['date'], lang)} · {_describe(step)}")
+        echo(f"{fmt_date(step['date'], lang)} · {_describe(step, lang)}")
         if step.get("note"):
             echo(f"  ({step['note']})")
         new = _run_step(site, part, key, step, echo)
@@ -170,12 +175,12 @@ def _indent(text: str) -> str:
     return "\n".join(("  " + line) if line else line for line in text.rstrip("\n").split("\n")) + "\n"
 
 
-def _describe(step: dict[str, Any]) -> str:
+def _describe(step: dict[str, Any], lang: str) -> str:
     a = step["action"]
     if a == "record":
         return f"{step['party']} {step['body']} registrerer vedtak ({step.get('case_number', '')})"
     if a == "decide":
-        return f"{step['party']}: {step['outcome']}"
+        return f"{step['party']}: {text(lang, 'outcome.' + step['outcome'])}"
     return {"submit": "styringsgruppa sender planen ut", "accept_equivalent":
             f"styringsgruppa godtek vedtaket til {step.get('party')} som likeverdig",
             "resubmit": "styringsgruppa sender planen til KDD att (fullmakt)",
@@ -195,10 +200,7 @@ def _run_step(site: Site, part: str, key: str, step: dict[str, Any],
             step.get("outcome", "passed"), step.get("text"),
             as_proposed=step.get("as_proposed", False), case_number=step.get("case_number", ""),
             actor=f"sekretariat-{party}")
-        echo(f"  vedtak: {r.outcome}; samanlikning: {r.verdict}; {party} → {r.case_state}; "
-             f"planen → {r.plan_state}")
-        if r.comparison and r.verdict != "identical":
-            echo(_indent(render_diff(r.comparison)))
+        echo(_indent(render_record(r, site.scope(part).config.workflow, site.config.language)).rstrip("\n"))
         return r.findings
     if a == "accept_equivalent":
         return services.accept_equivalent(site, part, key, step["party"], step["reason"], actor)
@@ -206,7 +208,8 @@ def _run_step(site: Site, part: str, key: str, step: dict[str, Any],
         pv = services.decide(site, part, key, step["party"], step["outcome"], step["date"],
                              step.get("case_number", ""), step.get("reason", ""),
                              actor=step["party"])
-        echo(f"  gjeldande versjon {pv.number}: {pv.state}")
+        wf = site.scope(part).config.workflow
+        echo(f"  gjeldande versjon {pv.number}: {plan_state_label(wf, pv.state, site.config.language)}")
         return []
     if a == "resubmit":
         services.resubmit(site, part, key, step["reason"], actor)

@@ -10,63 +10,99 @@ from collections.abc import Iterable
 from .findings import Finding
 from .messages import fmt_date, text
 from .queries import Cell, HistoryEntry, OverviewRow, VersionStatus
+from .services import RecordResult
+from .textcompare import render_diff
 from .workflow import WorkflowDefinition
 
-__all__ = ["render_findings", "render_history", "render_overview", "render_status"]
+__all__ = [
+    "case_state_label", "plan_state_label", "render_findings", "render_history",
+    "render_overview", "render_record", "render_status",
+]
 
-_OUTCOME = {
-    "passed": "vedteke", "passed_with_amendments": "vedteke m/endr.", "rejected": "avvist",
-    "postponed": "utsett", "approved": "godkjent", "returned_non_principled": "returnert (ikkje-pr.)",
-    "returned_principled": "returnert (prinsipiell)",
-}
 _VERDICT_MARK = {"identical": "=", "minor": "≈", "different": "≠"}
 
 
-def _cell(c: Cell, lang: str) -> str:
+def plan_state_label(wf: WorkflowDefinition, state: str, lang: str = "nn") -> str:
+    """People's words for a plan-version state ("til handsaming: Kommunane")."""
+    phase = wf.phase_by_state(state)
+    if phase is not None:
+        return text(lang, "state.phase", phase=phase.title)
+    return text(lang, f"state.{state}")
+
+
+def case_state_label(wf: WorkflowDefinition, state: str, lang: str = "nn") -> str:
+    """People's words for a party-case state ("ventar på Kommunestyre")."""
+    if state in wf.stages:
+        return text(lang, "case.stage", stage=wf.stages[state].title)
+    if state == "—":
+        return "–"
+    return text(lang, f"case.{state}")
+
+
+def _cell(c: Cell, wf: WorkflowDefinition, reached: bool, lang: str) -> str:
+    title = wf.stages[c.stage].title
     if not c.outcome:
-        return f"· neste møte {c.next_meeting:%d.%m.%Y}" if c.next_meeting else "· inkje møte"
-    parts = [f"{c.meeting_date:%d.%m.%Y}" if c.meeting_date else "", _OUTCOME.get(c.outcome, c.outcome)]
-    if c.case_number:
-        parts.insert(1, c.case_number)
-    if c.verdict:
+        if not reached:
+            return f"{title}: –"
+        if c.next_meeting:
+            return f"{title}: {text(lang, 'label.next_meeting')} {c.next_meeting:%d.%m.%Y}"
+        if wf.stages[c.stage].kind in ("approval", "final_approval"):
+            return f"{title}: –"
+        return f"{title}: {text(lang, 'label.no_meeting')}"
+    parts = [f"{c.meeting_date:%d.%m.%Y}" if c.meeting_date else "", c.case_number,
+             text(lang, f"outcome.{c.outcome}")]
+    if c.verdict and c.outcome in ("passed", "passed_with_amendments"):
         parts.append(f"{_VERDICT_MARK[c.verdict]} {text(lang, f'verdict.{c.verdict}')}")
     if c.accepted:
-        parts.append("(godteke)")
-    return " ".join(p for p in parts if p)
+        parts.append(f"({text(lang, 'label.accepted')})")
+    return f"{title}: " + " ".join(p for p in parts if p)
 
 
 def render_status(statuses: Iterable[VersionStatus], wf: WorkflowDefinition, lang: str = "nn") -> str:
-    """A matrix per plan version: one block per phase, parties × stages."""
+    """A matrix per plan version: one block per phase, parties × stages, in words and marks."""
     out: list[str] = []
     for st in statuses:
-        out.append(f"{st.plan} v{st.version} · {st.title} · tilstand: {st.state}")
+        out.append(f"{st.plan} v{st.version} · {st.title}")
+        out.append(f"  {plan_state_label(wf, st.state, lang)}")
         if st.submitted_on:
             out.append(f"  sendt ut {fmt_date(st.submitted_on, lang)}")
         if st.deadlines:
             out.append("  fristar: " + ", ".join(
-                f"{k} {fmt_date(v, lang)}" for k, v in sorted(st.deadlines.items(), key=lambda x: x[1])))
+                f"{wf.phase(k).title if k in {p.name for p in wf.phases} else k} {fmt_date(v, lang)}"
+                for k, v in sorted(st.deadlines.items(), key=lambda x: x[1])))
         for phase in wf.phases:
             rows = [p for p in st.parties if p.role == phase.role]
             if not rows:
                 continue
             marker = "▶" if st.state == phase.state else " "
-            out.append(f" {marker} {phase.name} ({phase.state})")
+            out.append(f" {marker} {phase.title}")
             width = max(len(r.name) for r in rows)
-            table = [[r.name.ljust(width)] + [f"{c.stage}: {_cell(c, lang)}" for c in r.cells]
-                     + [f"[{r.state}]"] for r in rows]
-            colw = [max(len(row[i]) if i < len(row) - 1 else 0 for row in table)
-                    for i in range(max(len(t) for t in table))]
+            table = []
+            for r in rows:
+                stages = [c.stage for c in r.cells]
+                current = stages.index(r.state) if r.state in stages else len(stages)
+                if r.state in ("waiting", "—"):
+                    current = -1
+                cells = [_cell(c, wf, i >= current >= 0 or r.state in ("deviating", "rejected"), lang)
+                         for i, c in enumerate(r.cells)]
+                table.append([r.name.ljust(width), *cells,
+                              f"[{case_state_label(wf, r.state, lang)}]"])
+            ncols = max(len(t) for t in table)
+            colw = [max((len(row[i]) for row in table if i < len(row) - 1), default=0)
+                    for i in range(ncols)]
             for row in table:
-                cells = row[:-1]
-                line = "   " + "  ".join(c.ljust(colw[i]) for i, c in enumerate(cells))
+                line = "   " + "  ".join(c.ljust(colw[i]) for i, c in enumerate(row[:-1]))
                 out.append(f"{line}  {row[-1]}".rstrip())
         if st.findings:
             out.append(f"  funn ({len(st.findings)}):")
             out.extend("    " + _finding_line(f, lang) for f in st.findings)
-        else:
+        elif st.state in {p.state for p in wf.phases}:
             out.append("  funn: ingen")
         out.append("")
-    return "\n".join(out).rstrip() + "\n" if out else "Ingen planar.\n"
+    if not out:
+        return "Ingen planar.\n"
+    out.append(text(lang, "label.legend"))
+    return "\n".join(out).rstrip() + "\n"
 
 
 def _finding_line(f: Finding, lang: str) -> str:
@@ -102,3 +138,15 @@ def render_overview(rows: Iterable[OverviewRow], lang: str = "nn") -> str:
     widths = [max(len(row[i]) for row in table) for i in range(5)]
     return "\n".join("  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip()
                      for row in table) + "\n"
+
+
+def render_record(r: RecordResult, wf: WorkflowDefinition, lang: str = "nn") -> str:
+    """What recording did, in words, with the difference when not identical."""
+    parts = [f"{r.party}: {text(lang, f'outcome.{r.outcome}')}"]
+    if r.verdict and r.outcome in ("passed", "passed_with_amendments"):
+        parts.append(f"{_VERDICT_MARK[r.verdict]} {text(lang, f'verdict.{r.verdict}')}")
+    line = " ".join(parts) + (f" → {case_state_label(wf, r.case_state, lang)}; planen: "
+                              f"{plan_state_label(wf, r.plan_state, lang)}")
+    if r.comparison and r.verdict != "identical" and r.outcome in ("passed", "passed_with_amendments"):
+        line += "\n" + render_diff(r.comparison).rstrip("\n") + "\n(" + text(lang, "label.diff") + ")"
+    return line + "\n"

@@ -331,7 +331,9 @@ def record_resolution(
         _check_day("meeting_date", meeting_date, site, pv)
         case = next(c for c in _cases(s, pv) if c.party_id == party_id)
         resolution_text = pv.proposal if as_proposed else (text or "")
-        comparison = compare_texts(pv.proposal, resolution_text) if resolution_text else None
+        # only a passed text is compared: a postponement or rejection has no verdict
+        comparison = (compare_texts(pv.proposal, resolution_text)
+                      if resolution_text and needs_text else None)
         verdict = comparison.verdict if comparison else None
         if outcome == "passed_with_amendments" and verdict == "identical":
             raise InputError("outcome", outcome, "the text is identical to the proposal: "

@@ -841,9 +841,13 @@ def _segments(
             merged[-1] = (tag, i1, item[2], j1, item[4])
         else:
             merged.append(item)
-    return tuple(
-        Segment(tag, a.unit_text(i1, i2), b.unit_text(j1, j2)) for tag, i1, i2, j1, j2 in merged
-    )
+    out = []
+    for tag, i1, i2, j1, j2 in merged:
+        left, right = a.unit_text(i1, i2), b.unit_text(j1, j2)
+        if tag in ("insert", "delete") and left and right:
+            tag = "replace"  # widened to whole words: both sides have text
+        out.append(Segment(tag, left, right))
+    return tuple(out)
 
 
 def _minor_differences(a: _Analysis, b: _Analysis) -> tuple[Difference, ...]:

@@ -64,6 +64,7 @@ class Phase:
     state: str
     role: str
     stages: tuple[str, ...]
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ class WorkflowDefinition:
 
 _WF_KEYS = {"name", "title"}
 _STAGE_KEYS = {"title", "kind", "optional"}
-_PHASE_KEYS = {"name", "state", "role", "stages"}
+_PHASE_KEYS = {"name", "state", "role", "stages", "title"}
 
 
 def load_workflow(path: str | Path) -> WorkflowDefinition:
@@ -244,7 +245,7 @@ def parse_workflow(data: dict[str, Any], file: str) -> WorkflowDefinition:
         seen_states.add(pstate)
         seen_names.add(pname)
         seen_roles.add(role)
-        phases.append(Phase(pname, pstate, role, tuple(plist)))
+        phases.append(Phase(pname, pstate, role, tuple(plist), str(ph.get("title") or pname)))
 
     for sname in stages:
         if sname not in used:

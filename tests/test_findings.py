@@ -30,7 +30,7 @@ def test_no_meeting_before_deadline_seen_weeks_ahead(site: Site) -> None:
     (st,) = queries.status(site, None, PLAN, date(2025, 5, 2))
     f = st.findings[0].to_dict()
     assert f["severity"] == "critical" and f["date"] == "2025-06-20"
-    assert f["message"] == "Tokke kommune: Kommunestyret i Tokke har inkje møte før fristen 20. juni 2025."
+    assert f["message"] == "Tokke kommune: Kommunestyret i Tokke har inkje møte att før fristen 20. juni 2025."
     assert f["concerns"] == ["tokke", "steering_group"]
     assert set(f) >= {"kind", "party", "severity", "message"}
 
