@@ -59,11 +59,28 @@ ActorOpt = Annotated[str | None, typer.Option("--actor", envvar="BVFLOW_ACTOR",
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
+#: Service field names as the options people typed them.
+_OPTION_OF = {"meeting_date": "--date", "decided_on": "--date", "text": "--text",
+              "reason": "--reason", "proposal": "--proposal", "title": "--title",
+              "deadline": "--deadline", "proposal_file": "--proposal-file",
+              "text_file": "--text-file", "outcome": "--outcome"}
+
+
+def _self() -> str:
+    """How this program was started, for hints that must work when pasted."""
+    return sys.argv[0] if "/" in sys.argv[0] else "bvflow"
+
+
 def _errors(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except InputError as exc:
+            option = _OPTION_OF.get(exc.field)
+            message = f"{option} = {exc.value!r}: {exc.problem}" if option else str(exc)
+            typer.echo(f"error: {message}", err=True)
+            raise typer.Exit(exc.exit_code) from None
         except BvflowError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
@@ -127,7 +144,8 @@ def init(directory: Annotated[Path, typer.Argument(help="Folder to create the si
             shutil.copytree(src, directory / name)
         else:
             shutil.copy2(src, directory / name)
-    typer.echo(f"Site written to {directory}. Next: cd {directory} && bvflow status")
+    typer.echo(f"Site written to {directory}. Edit {directory}/config.toml and "
+               f"{directory}/partnerships/, then: cd {directory} && {_self()} status")
 
 
 @db_app.command("upgrade")
@@ -152,7 +170,7 @@ def demo(
     """Replay the Vest-Telemark 2025 action plan with a simulated clock."""
     from .demo import run_demo
 
-    run_demo(directory, data, echo=typer.echo)
+    run_demo(directory, data, echo=typer.echo, command=_self())
 
 
 # -- partnerships ------------------------------------------------------------
@@ -219,6 +237,12 @@ def plan_submit(plan: str, deadline: Annotated[list[str] | None, typer.Option()]
     site = Site.open(config)
     found = services.submit_plan(site, partnership, plan, _actor(actor), _deadlines(deadline))
     typer.echo(f"submitted {plan}")
+    (st,) = queries.status(site, partnership, plan)
+    wf = site.scope(partnership).config.workflow
+    missing = [p.name for p in wf.phases if p.name not in st.deadlines]
+    if missing:
+        typer.echo(f"warning: no deadline for {', '.join(missing)}: nothing can be found late there; "
+                   f"set them on a draft with `plan edit --deadline PHASE=YYYY-MM-DD` next time", err=True)
     if found:
         typer.echo(render_findings(found, site.config.language), nl=False)
 
@@ -235,6 +259,9 @@ def plan_show(plan: str, config: ConfigOpt = None, partnership: PartOpt = None,
         _print_json([s.to_dict() for s in st])
         return
     typer.echo(render_status(st, scope.config.workflow, site.config.language), nl=False)
+    for version in st:
+        typer.echo(f"\nFramlegg til vedtak ({version.plan} v{version.version}):\n")
+        typer.echo(version.proposal.rstrip("\n"))
 
 
 @plan_app.command("resubmit")
@@ -251,12 +278,34 @@ def plan_resubmit(plan: str, reason: Annotated[str, typer.Option()], config: Con
 @_errors
 def plan_revise(plan: str, reason: Annotated[str, typer.Option()] = "revision",
                 proposal_file: Annotated[Path | None, typer.Option()] = None,
+                deadline: Annotated[list[str] | None, typer.Option(help="PHASE=YYYY-MM-DD (repeat).")]
+                = None,
                 config: ConfigOpt = None, partnership: PartOpt = None, actor: ActorOpt = None) -> None:
     """Open a revision: a new draft version from the approved one."""
     site = Site.open(config)
     text = _read("proposal_file", proposal_file) if proposal_file else None
-    pv = services.revise_plan(site, partnership, plan, _actor(actor), text, reason)
-    typer.echo(f"opened {plan}@{pv.number} (draft)")
+    pv = services.revise_plan(site, partnership, plan, _actor(actor), text, reason,
+                              _deadlines(deadline))
+    typer.echo(f"opened {plan}@{pv.number} (draft); edit it with `{_self()} plan edit`, "
+               f"send it out with `{_self()} plan submit`")
+
+
+@plan_app.command("edit")
+@_errors
+def plan_edit(plan: str,
+              proposal_file: Annotated[Path | None, typer.Option(help="New proposed resolution.")]
+              = None,
+              title: Annotated[str | None, typer.Option()] = None,
+              deadline: Annotated[list[str] | None, typer.Option(help="PHASE=YYYY-MM-DD (repeat).")]
+              = None,
+              reason: Annotated[str, typer.Option()] = "",
+              config: ConfigOpt = None, partnership: PartOpt = None, actor: ActorOpt = None) -> None:
+    """Change a draft before it is submitted: proposal, title, deadlines."""
+    site = Site.open(config)
+    text = _read("proposal_file", proposal_file) if proposal_file else None
+    pv = services.edit_draft(site, partnership, plan, proposal=text, title=title,
+                             deadlines=_deadlines(deadline), actor=_actor(actor), reason=reason)
+    typer.echo(f"edited {plan}@{pv.number} (draft)")
 
 
 # -- meetings ------------------------------------------------------------------
@@ -401,8 +450,10 @@ def scan(at: Annotated[str | None, typer.Option(help="As of YYYY-MM-DD (default 
          config: ConfigOpt = None, partnership: PartOpt = None) -> None:
     """Compute findings and queue notifications for new ones (what the scheduler runs)."""
     site = Site.open(config)
-    found = services.raise_findings(site, partnership, _date("at", at) if at else None)
-    typer.echo(render_findings(found, site.config.language), nl=False)
+    result = services.raise_findings(site, partnership, _date("at", at) if at else None)
+    typer.echo(render_findings(result.findings, site.config.language), nl=False)
+    typer.echo(f"{result.queued} new notifications queued, {result.withdrawn} withdrawn "
+               f"(`{_self()} outbox`)")
 
 
 @app.command()
@@ -422,7 +473,13 @@ def history(plan: str, config: ConfigOpt = None, partnership: PartOpt = None,
 @_errors
 def check_text(proposal_file: Path, resolution_file: Path, json_: JsonOpt = False) -> None:
     """Compare two texts: identical, minor or different, with the difference."""
-    c = compare_texts(_read("proposal_file", proposal_file), _read("resolution_file", resolution_file))
+    proposal, resolution = _read("proposal_file", proposal_file), _read("resolution_file",
+                                                                          resolution_file)
+    for name, path, content in (("proposal_file", proposal_file, proposal),
+                                ("resolution_file", resolution_file, resolution)):
+        if not content.strip():
+            raise InputError(name, str(path), "the file is empty")
+    c = compare_texts(proposal, resolution)
     if json_:
         _print_json(c.to_dict())
         return

@@ -76,7 +76,7 @@ _DEFAULT_SCRIPTS = ("vest-telemark-2025.toml", "rindal-holtalen-2025.toml")
 
 
 def run_demo(directory: Path, data_path: Path | None = None,
-             echo: Callable[[str], None] = print) -> Site:
+             echo: Callable[[str], None] = print, command: str = "bvflow") -> Site:
     """Run the demo into ``directory`` (recreated) and return the site left behind.
 
     Without ``data_path`` it replays the shipped scripts: Vest-Telemark 2025,
@@ -110,7 +110,7 @@ def run_demo(directory: Path, data_path: Path | None = None,
         echo(f"Oversyn over alle partnarskap ({fmt_date(last, site.config.language)}, "
              "`bvflow status --all`):")
         echo(_indent(render_overview(queries.overview(site, last), site.config.language)))
-    echo(f"Prøv: BVFLOW_CONFIG={directory}/config.toml bvflow status   (eller status --all, "
+    echo(f"Prøv: BVFLOW_CONFIG={directory}/config.toml {command} status   (eller status --all, "
          "--partnership rindal-holtalen)")
     return site
 
@@ -137,7 +137,7 @@ def _replay(site: Site, clock: SimulatedClock, script: dict[str, Any], directory
         d = last_day + timedelta(days=1)
         while d <= day:
             clock.set_date(d)
-            new = [f for f in services.raise_findings(site, part, d) if _fkey(f) not in seen]
+            new = [f for f in services.raise_findings(site, part, d).findings if _fkey(f) not in seen]
             for f in new:
                 seen[_fkey(f)] = f
             if new:

@@ -44,7 +44,10 @@ class DefinitionError(BvflowError):
 
     def __init__(self, file: str, key: str, value: object, problem: str) -> None:
         self.file, self.key, self.value, self.problem = str(file), key, value, problem
-        super().__init__(f"{self.file}: {key} = {value!r}: {problem}")
+        if key == "(file)":
+            super().__init__(f"{self.file}: {problem}")
+        else:
+            super().__init__(f"{self.file}: {key} = {value!r}: {problem}")
 
 
 class InputError(BvflowError):

@@ -26,7 +26,7 @@ from .messages import fmt_date, text
 from .models import OutboxMessage
 from .site import Scope
 
-__all__ = ["template_environment", "queue_findings", "recipients_for"]
+__all__ = ["queue_findings", "recipients_for", "template_environment", "withdraw_stale"]
 
 
 @lru_cache(maxsize=8)
@@ -121,3 +121,26 @@ def queue_findings(
         new.append(msg)
     return new
 
+
+
+def withdraw_stale(session: Session, scope: Scope, findings: Iterable[Finding],
+                   plan_version_ids: list[int] | None) -> int:
+    """Mark pending finding notifications ``withdrawn`` when their finding no
+    longer holds (the resolution was recorded, accepted, the plan moved on), so
+    no one is alerted about a solved problem. Limited to ``plan_version_ids``
+    when given. Returns how many were withdrawn."""
+    from .findings import FINDING_KINDS
+
+    live = {f"{f.plan_version_id}:{f.party}:{f.kind}:{f.key_date.isoformat()}:" for f in findings}
+    q = select(OutboxMessage).where(OutboxMessage.partnership_id == scope.id,
+                                    OutboxMessage.status == "pending",
+                                    col(OutboxMessage.kind).in_(FINDING_KINDS))
+    if plan_version_ids is not None:
+        q = q.where(col(OutboxMessage.plan_version_id).in_(plan_version_ids))
+    n = 0
+    for msg in session.exec(q):
+        prefix = msg.dedupe_key[: msg.dedupe_key.rindex(":") + 1]
+        if prefix not in live:
+            msg.status = "withdrawn"
+            n += 1
+    return n

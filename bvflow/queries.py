@@ -38,6 +38,7 @@ class Cell:
     accepted: bool = False
     accepted_reason: str | None = None
     next_meeting: date | None = None
+    text: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -47,6 +48,7 @@ class Cell:
             "verdict": self.verdict, "accepted_as_equivalent": self.accepted,
             "accepted_reason": self.accepted_reason,
             "next_meeting": self.next_meeting.isoformat() if self.next_meeting else None,
+            "text": self.text,
         }
 
 
@@ -75,10 +77,12 @@ class VersionStatus:
     deadlines: dict[str, date]
     parties: list[PartyRow]
     findings: list[Finding] = field(default_factory=list)
+    proposal: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "plan": self.plan, "title": self.title, "version": self.version, "state": self.state,
+            "proposal": self.proposal,
             "submitted_on": self.submitted_on.isoformat() if self.submitted_on else None,
             "deadlines": {k: v.isoformat() for k, v in self.deadlines.items()},
             "parties": [p.to_dict() for p in self.parties],
@@ -142,11 +146,12 @@ def status(site: Site, partnership: str | None, plan_ref: str | None = None,
                     cells.append(Cell(stage, next_meeting=nxt))
                 else:
                     cells.append(Cell(stage, r.meeting_date, r.case_number, r.outcome, r.verdict,
-                                      r.accepted_at is not None, r.accepted_reason, nxt))
+                                      r.accepted_at is not None, r.accepted_reason, nxt, r.text))
             rows.append(PartyRow(party.key, party.name, party.role,
                                  case.state if case else "—", cells))
         out.append(VersionStatus(plan.key, plan.title, pv.number, pv.state, pv.submitted_on,
-                                 deadlines.get(pv.id, {}), rows, by_pv.get(pv.id, [])))  # type: ignore[arg-type]
+                                 deadlines.get(pv.id, {}), rows, by_pv.get(pv.id, []),  # type: ignore[arg-type]
+                                 pv.proposal))
     return out
 
 
@@ -168,16 +173,17 @@ class HistoryEntry:
 
 
 def history(site: Site, partnership: str | None, plan_ref: str) -> list[HistoryEntry]:
-    """The audit trail of every version of the plan named by ``plan_ref``, oldest first."""
+    """The audit trail of a plan, oldest first: every version for ``KEY``, one
+    version for ``KEY@N``."""
     scope = site.scope(partnership)
     with unit_of_work(site.engine) as s:
-        plan, _ = find_version(s, scope, plan_ref.partition("@")[0])
-        rows = s.exec(
-            select(AuditRecord, PlanVersion.number)
-            .join(PlanVersion, col(PlanVersion.id) == AuditRecord.plan_version_id)
-            .where(PlanVersion.plan_id == plan.id, AuditRecord.partnership_id == scope.id)
-            .order_by(col(AuditRecord.at), col(AuditRecord.id))
-        ).all()
+        plan, pv = find_version(s, scope, plan_ref)
+        q = (select(AuditRecord, PlanVersion.number)
+             .join(PlanVersion, col(PlanVersion.id) == AuditRecord.plan_version_id)
+             .where(PlanVersion.plan_id == plan.id, AuditRecord.partnership_id == scope.id))
+        if "@" in plan_ref:
+            q = q.where(PlanVersion.id == pv.id)
+        rows = s.exec(q.order_by(col(AuditRecord.at), col(AuditRecord.id))).all()
     return [
         HistoryEntry(a.at.isoformat(), a.actor, a.event, a.subject,
                      scope.party_key(a.party_id) if a.party_id else None,

@@ -26,7 +26,7 @@ from .errors import InputError, NotFoundError
 from .findings import Finding, compute_findings
 from .machines import CaseFSM, PlanFSM
 from .models import AuditRecord, Deadline, Meeting, PartyCase, Plan, PlanVersion, Resolution
-from .notify import queue_findings
+from .notify import queue_findings, withdraw_stale
 from .site import Scope, Site
 from .textcompare import Comparison, compare_texts
 from .workflow import OUTCOMES
@@ -35,8 +35,10 @@ __all__ = [
     "RecordResult",
     "accept_equivalent",
     "add_meeting",
+    "ScanResult",
     "create_plan",
     "decide",
+    "edit_draft",
     "find_version",
     "raise_findings",
     "record_resolution",
@@ -198,6 +200,7 @@ def _after(s: Session, site: Site, scope: Scope, pv: PlanVersion) -> list[Findin
         language=site.config.language,
     )
     queue_findings(s, scope, found, site.clock.now(), str(site.config.path.parent))
+    withdraw_stale(s, scope, found, [pv.id])  # type: ignore[list-item]
     return found
 
 
@@ -258,6 +261,42 @@ def create_plan(site: Site, partnership: str | None, key: str, title: str, propo
         _set_deadlines(s, scope, pv, deadlines or {})
         _audit(s, scope, pv, now, actor, "create", "plan", "", "draft")
     return pv
+
+
+def edit_draft(site: Site, partnership: str | None, plan_ref: str, *, proposal: str | None = None,
+               title: str | None = None, deadlines: Mapping[str, date] | None = None,
+               actor: str = "", reason: str = "") -> PlanVersion:
+    """Change a draft version before it is submitted: its proposal, the plan's
+    title, its deadlines (e.g. the new version after KDD's principled return).
+
+    Raises: InputError (``plan`` not a draft; empty ``proposal`` or ``title``;
+    unknown ``deadline`` phase).
+    """
+    scope = site.scope(partnership)
+    if proposal is not None and not proposal.strip():
+        raise InputError("proposal", proposal, "the proposed resolution must not be empty")
+    if title is not None and not title.strip():
+        raise InputError("title", title, "must not be empty")
+    now = site.clock.now()
+    with unit_of_work(site.engine, f"plan {plan_ref}") as s:
+        plan, pv = find_version(s, scope, plan_ref)
+        if pv.state != "draft":
+            raise InputError("plan", plan_ref, f"version {pv.number} is '{pv.state}'; only a draft "
+                             "can be edited (open a revision with `bvflow plan revise`)")
+        changed = []
+        if proposal is not None and proposal != pv.proposal:
+            pv.proposal = proposal
+            changed.append("proposal")
+        if title is not None and title.strip() != plan.title:
+            plan.title = title.strip()
+            changed.append("title")
+        if deadlines:
+            _set_deadlines(s, scope, pv, deadlines)
+            changed.append("deadlines")
+        _touch(pv, now)
+        _audit(s, scope, pv, now, actor, "edit", "plan", "draft", "draft", reason,
+               changed=", ".join(changed))
+        return pv
 
 
 def submit_plan(site: Site, partnership: str | None, plan_ref: str, actor: str = "",
@@ -419,6 +458,8 @@ def decide(site: Site, partnership: str | None, plan_ref: str, party: str, outco
     if outcome not in OUTCOMES[kind]:
         raise InputError("outcome", outcome, f"use one of {', '.join(OUTCOMES[kind])}")
     result, plan_event = _DECISIONS[outcome]
+    if outcome.startswith("returned") and not reason.strip():
+        raise InputError("reason", reason, "say what the approver asked to change")
     now = site.clock.now()
     with unit_of_work(site.engine, f"{party} in {plan_ref}") as s:
         plan, pv = find_version(s, scope, plan_ref)
@@ -481,7 +522,8 @@ def resubmit(site: Site, partnership: str | None, plan_ref: str, reason: str,
 
 
 def revise_plan(site: Site, partnership: str | None, plan_ref: str, actor: str = "",
-                proposal: str | None = None, reason: str = "") -> PlanVersion:
+                proposal: str | None = None, reason: str = "",
+                deadlines: Mapping[str, date] | None = None) -> PlanVersion:
     """Open a revision: a new draft version from the newest, approved version.
 
     Raises: InputError (field ``plan``) when the newest version is not approved.
@@ -495,7 +537,9 @@ def revise_plan(site: Site, partnership: str | None, plan_ref: str, actor: str =
         if pv.state != "approved":
             raise InputError("plan", plan_ref, f"the newest version ({pv.number}) is '{pv.state}'; "
                              "a revision starts from an approved version")
-        return _new_version(s, scope, plan, pv, now, actor, reason or "revision", proposal)
+        new = _new_version(s, scope, plan, pv, now, actor, reason or "revision", proposal)
+        _set_deadlines(s, scope, new, deadlines or {})
+        return new
 
 
 def add_meeting(site: Site, partnership: str | None, party: str, body: str, day: date,
@@ -516,13 +560,26 @@ def add_meeting(site: Site, partnership: str | None, party: str, body: str, day:
     return m
 
 
-def raise_findings(site: Site, partnership: str | None, at: date | None = None) -> list[Finding]:
+@dataclass(frozen=True)
+class ScanResult:
+    """Findings open on the scanned date; how many notifications were queued
+    anew, and how many pending ones were withdrawn because their finding no
+    longer holds."""
+
+    findings: list[Finding]
+    queued: int
+    withdrawn: int
+
+
+def raise_findings(site: Site, partnership: str | None, at: date | None = None) -> ScanResult:
     """Compute the findings of every active plan version on ``at`` (default
-    today) and queue notifications for new ones. Used by the scheduler and demo."""
+    today), queue notifications for new ones and withdraw pending ones whose
+    finding has gone. Used by the scheduler and the demo."""
     scope = site.scope(partnership)
     at = at or site.clock.today()
     with unit_of_work(site.engine, f"findings of {scope.key}") as s:
         found = compute_findings(s, scope, at, language=site.config.language,
                                  missing_record_working_days=site.config.missing_record_working_days)
-        queue_findings(s, scope, found, site.clock.now(), str(site.config.path.parent))
-        return found
+        new = queue_findings(s, scope, found, site.clock.now(), str(site.config.path.parent))
+        gone = withdraw_stale(s, scope, found, None)
+        return ScanResult(found, len(new), gone)

@@ -119,7 +119,7 @@ def test_record_status_findings_and_errors_through_the_cli(tmp_path: Path, db_ur
     assert r.exit_code == 2 and "party = 'skien'" in r.output
     r = runner.invoke(app, ["record", "hp", "seljord", "kommunestyre", "--date", "12.06.2025",
                             "--as-proposed", *cfg])
-    assert r.exit_code == 2 and "meeting_date = '12.06.2025': not a date" in r.output
+    assert r.exit_code == 2 and "--date = '12.06.2025': not a date" in r.output
     r = runner.invoke(app, ["accept-equivalent", "hp", "seljord", "--reason", "same", *cfg])
     assert r.exit_code == 0, r.output
     r = runner.invoke(app, ["accept-equivalent", "hp", "seljord", "--reason", "again", *cfg])
@@ -150,3 +150,10 @@ def test_readme_commands_are_what_ci_runs() -> None:
 def test_every_command_has_help(cmd: str) -> None:
     r = runner.invoke(app, [cmd, "--help"])
     assert r.exit_code == 0 and "Usage" in r.output
+
+
+def test_check_text_refuses_an_empty_file(tmp_path: Path) -> None:
+    (tmp_path / "p.txt").write_text(PROPOSAL, encoding="utf-8")
+    (tmp_path / "r.txt").write_text(" \n", encoding="utf-8")
+    r = runner.invoke(app, ["check-text", str(tmp_path / "p.txt"), str(tmp_path / "r.txt")])
+    assert r.exit_code == 2 and "resolution_file" in r.output and "empty" in r.output

@@ -30,7 +30,8 @@ def test_no_meeting_before_deadline_seen_weeks_ahead(site: Site) -> None:
     (st,) = queries.status(site, None, PLAN, date(2025, 5, 2))
     f = st.findings[0].to_dict()
     assert f["severity"] == "critical" and f["date"] == "2025-06-20"
-    assert f["message"] == "Tokke kommune: Kommunestyret i Tokke har inkje møte att før fristen 20. juni 2025."
+    assert f["message"] == ("Tokke kommune: Kommunestyret i Tokke har inkje møte att før fristen "
+                            "20. juni 2025.")
     assert f["concerns"] == ["tokke", "steering_group"]
     assert set(f) >= {"kind", "party", "severity", "message"}
 
@@ -88,3 +89,20 @@ def test_findings_are_queued_once_per_recipient(site: Site, clock: SimulatedCloc
     assert queries.outbox(site, None) == first
     nb = next(r for r in queries.outbox(site, None) if r["recipient"] == "politisk@tokke.example")
     assert nb["subject"].startswith("[Bygdevekst Vest-Telemark] Tokke kommune: inkje møte")
+
+
+def test_notifications_of_solved_findings_are_withdrawn(site: Site, clock: SimulatedClock) -> None:
+    setup(site)
+    clock.set_date(date(2025, 6, 12))
+    services.record_resolution(site, None, PLAN, "vinje", "kommunestyre", date(2025, 6, 12), "passed",
+                               PROPOSAL.replace("Vedlagde", "vedlagde"))
+    dev = [r for r in queries.outbox(site, None) if r["kind"] == "deviating_resolution"]
+    assert len(dev) == 3 and {r["status"] for r in dev} == {"pending"}
+    services.accept_equivalent(site, None, PLAN, "vinje", "Berre stor/liten bokstav")
+    dev = [r for r in queries.outbox(site, None) if r["kind"] == "deviating_resolution"]
+    assert {r["status"] for r in dev} == {"withdrawn"}
+    # Tokke's problem still holds: still pending
+    tokke = [r for r in queries.outbox(site, None) if r["party"] == "tokke"]
+    assert {r["status"] for r in tokke} == {"pending"}
+    result = services.raise_findings(site, None, date(2025, 6, 12))
+    assert (result.queued, result.withdrawn) == (0, 0)

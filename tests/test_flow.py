@@ -206,3 +206,37 @@ def test_every_state_change_has_its_audit_record(site: Site, clock: SimulatedClo
     assert len(recs) == 6
     assert all(e.actor in MUNICIPALITIES and e.to_state == "passed" for e in recs)
     assert [e.event for e in hist if e.subject == "plan"] == ["create", "submit", "advance"]
+
+
+def test_principled_return_then_edit_the_new_draft(site: Site, clock: SimulatedClock) -> None:
+    at_kdd(site, clock)
+    with pytest.raises(InputError) as err:
+        services.decide(site, None, PLAN, "kdd", "returned_principled", date(2025, 8, 12))
+    assert err.value.field == "reason"
+    services.decide(site, None, PLAN, "kdd", "returned_principled", date(2025, 8, 12),
+                    reason="Delmål 2 må endrast")
+    new_text = PROPOSAL.replace("for 2025", "for 2025 (revidert)")
+    with pytest.raises(InputError) as err:
+        services.edit_draft(site, None, PLAN + "@1", proposal=new_text)
+    assert "'superseded'" in str(err.value)
+    pv = services.edit_draft(site, None, PLAN, proposal=new_text,
+                             deadlines={"municipalities": date(2025, 10, 31)}, actor="sg",
+                             reason="KDD: prinsipielle endringar")
+    (st,) = queries.status(site, None, PLAN)
+    assert (pv.number, st.proposal, st.deadlines) == (2, new_text, {"municipalities": date(2025, 10, 31)})
+    edits = [e for e in queries.history(site, None, PLAN + "@2") if e.event == "edit"]
+    assert [(e.actor, e.reason, e.details["changed"]) for e in edits] == [
+        ("sg", "KDD: prinsipielle endringar", "proposal, deadlines")]
+    assert {e.version for e in queries.history(site, None, PLAN + "@2")} == {2}
+    services.submit_plan(site, None, PLAN)
+    r = services.record_resolution(site, None, PLAN, "seljord", "kommunestyre", date(2025, 8, 12),
+                                   "passed", PROPOSAL)
+    assert r.verdict == "different"  # compared with the edited proposal
+
+
+def test_revision_carries_new_deadlines(site: Site, clock: SimulatedClock) -> None:
+    at_kdd(site, clock)
+    services.decide(site, None, PLAN, "kdd", "approved", date(2025, 8, 12))
+    services.revise_plan(site, None, PLAN, deadlines={"municipalities": date(2025, 11, 28)})
+    (st,) = queries.status(site, None, PLAN)
+    assert (st.version, st.deadlines) == (2, {"municipalities": date(2025, 11, 28)})
