@@ -13,6 +13,7 @@ import functools
 import getpass
 import json
 import os
+import re
 import shutil
 import sys
 from collections.abc import Callable
@@ -98,6 +99,8 @@ def _actor(actor: str | None) -> str:
 
 def _date(field: str, value: str) -> date:
     try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
         raise InputError(field, value, "not a date; write YYYY-MM-DD") from None
@@ -132,7 +135,12 @@ def _print_json(data: Any) -> None:
 @_errors
 def init(directory: Annotated[Path, typer.Argument(help="Folder to create the site in.")]) -> None:
     """Write an editable copy of config.toml, partnerships/, workflows/ and notifications/."""
-    directory.mkdir(parents=True, exist_ok=True)
+    if not str(directory).strip() or directory == Path("."):
+        raise InputError("directory", str(directory), "name a new folder, e.g. `bvflow init mysite`")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError("directory", str(directory), f"cannot create it: {exc.strerror}") from None
     for name in ("config.toml", "partnerships", "workflows", "notifications"):
         target = directory / name
         if target.exists():

@@ -176,6 +176,8 @@ def _read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
             str(path), "(file)", str(path),
             "file not found; create one with `bvflow init DIR` or pass --config",
         ) from exc
+    except OSError as exc:
+        raise DefinitionError(str(path), "(file)", str(path), f"cannot read: {exc.strerror}") from exc
     try:
         return tomllib.loads(raw.decode("utf-8")), raw
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -191,7 +193,8 @@ def _validation(file: Path, exc: ValidationError, data: dict[str, Any]) -> Defin
             parts[-1] = f"{parts[-1]}[{item}]" if parts else f"[{item}]"
         else:
             parts.append(str(item))
-    return DefinitionError(str(file), ".".join(parts), err.get("input"), err["msg"])
+    value = None if err["type"] == "missing" else err.get("input")
+    return DefinitionError(str(file), ".".join(parts), value, err["msg"])
 
 
 def _find_workflow(name: str, config_dir: Path) -> Path:
@@ -239,6 +242,13 @@ def load_partnership(path: Path, config_dir: Path) -> PartnershipConfig:
                 )
         paths[party.key] = tuple(
             s for s in phase.stages if not wf.stages[s].optional or s in party.bodies
+        )
+    final = wf.final_phase
+    if not any(p.role == final.role for p in pf.parties):
+        raise DefinitionError(
+            str(path), "parties", [p.key for p in pf.parties],
+            f"no party has the role '{final.role}' of the final approver "
+            f"({', '.join(final.stages)}): plans could never be approved",
         )
     digest = hashlib.sha256(raw + wf_path.read_bytes()).hexdigest()
     return PartnershipConfig(

@@ -17,8 +17,9 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
@@ -60,7 +61,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: Any) -> None:
     # A plain BEGIN; concurrent writers are caught by the version columns.
-    conn.exec_driver_sql("BEGIN")
+    # Schema upgrades take the write lock at once, so that two processes
+    # opening a new database do not both create it.
+    if conn.get_execution_options().get("bvflow_immediate"):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
 
 
 def _alembic_config(engine: Engine) -> AlembicConfig:
@@ -72,11 +78,27 @@ def _alembic_config(engine: Engine) -> AlembicConfig:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration (idempotent)."""
+    """Bring the schema to the newest migration (idempotent, safe when several
+    processes start on a new database at once: SQLite's write lock or a
+    PostgreSQL advisory lock serialises them, and the later ones find the
+    schema current).
+
+    Raises: BvflowError when the database has a revision this bvflow does not know.
+    """
     cfg = _alembic_config(engine)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with engine.connect() as raw:
+        conn = raw.execution_options(bvflow_immediate=True)
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(4242, 1)")
+            cfg.attributes["connection"] = conn
+            try:
+                command.upgrade(cfg, "head")
+            except CommandError as exc:
+                raise BvflowError(
+                    f"the database has a schema this bvflow does not know ({exc}); "
+                    "it was made by a newer bvflow: upgrade bvflow"
+                ) from exc
 
 
 def schema_status(engine: Engine) -> tuple[str | None, str]:
@@ -86,24 +108,40 @@ def schema_status(engine: Engine) -> tuple[str | None, str]:
         with engine.connect() as conn:
             current = MigrationContext.configure(conn).get_current_revision()
             if current is None and inspect(conn).get_table_names():
-                current = "unknown"
-    except OperationalError as exc:
+                # tables but no revision: another process may just have created the
+                # schema between the two reads, so read the revision once more
+                current = MigrationContext.configure(conn).get_current_revision() or "unknown"
+    except (OperationalError, DatabaseError) as exc:
         raise BvflowError(
             f"cannot open the database {engine.url.render_as_string()}: {exc.orig}. "
             "Check database_url in config.toml (or BVFLOW_DATABASE_URL)."
         ) from exc
+    if current == "unknown":
+        raise BvflowError(f"the database {engine.url.render_as_string()} has tables but no bvflow "
+                          "schema version: point database_url at an empty database")
+    if current not in (None, head) and current not in _known_revisions(engine):
+        raise BvflowError(f"the database is at schema {current}, which this bvflow does not know: "
+                          "it was made by a newer bvflow; upgrade bvflow")
     return current, head
 
 
+def _known_revisions(engine: Engine) -> set[str]:
+    script = ScriptDirectory.from_config(_alembic_config(engine))
+    return {rev.revision for rev in script.walk_revisions()}
+
+
 @contextmanager
-def unit_of_work(engine: Engine, subject: str = "the plan") -> Iterator[Session]:
+def unit_of_work(engine: Engine, subject: str = "the plan", *, immediate: bool = False
+                 ) -> Iterator[Session]:
     """A session whose work commits as one transaction at the end of the block.
 
     Any exception rolls everything back. A concurrent change of a versioned
     row (``StaleDataError``) or a unique-key race becomes :class:`ConflictError`
-    naming ``subject``.
+    naming ``subject``. ``immediate``: on SQLite take the write lock at the
+    start (other writers wait for it instead of failing late).
     """
-    session = Session(engine, expire_on_commit=False)
+    bind = engine.execution_options(bvflow_immediate=True) if immediate else engine
+    session = Session(bind, expire_on_commit=False)
     try:
         yield session
         session.commit()

@@ -127,7 +127,7 @@ def compute_findings(
     case_ids = [c.id for c in cases]
     for r in session.exec(
         select(Resolution).where(col(Resolution.party_case_id).in_(case_ids))
-        .order_by(col(Resolution.meeting_date), col(Resolution.id))
+        .order_by(col(Resolution.id))
     ):
         res_by_case[r.party_case_id].append(r)
     bodies = {b.id: b for b in session.exec(select(Body).where(Body.partnership_id == scope.id))}

@@ -156,7 +156,7 @@ class WorkflowMachines:
             raise TransitionNotAllowed(subject, event, before) from exc
         if not ok:
             fsm.state = before
-            raise TransitionNotAllowed(subject, event, before, _hint(event, kwargs))
+            raise TransitionNotAllowed(subject, event, before)
         return fsm.state
 
     def can(self, kind: str, fsm: _Adapter, event: str, **kwargs: Any) -> bool:
@@ -167,11 +167,6 @@ class WorkflowMachines:
             return False
         evd = EventData(machine.get_state(fsm.state), ev, machine, fsm, (), kwargs)
         return any(all(c.check(evd) for c in t.conditions) for t in ev.transitions[fsm.state])
-
-
-def _hint(event: str, kwargs: dict[str, Any]) -> str:
-    shown = ", ".join(f"{k}={v}" for k, v in kwargs.items() if isinstance(v, str))
-    return f"no transition matches ({shown})" if shown else ""
 
 
 def _plan_transitions(wf: WorkflowDefinition) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from .db import unit_of_work
+from .errors import NotFoundError
 from .findings import Finding, compute_findings
 from .models import AuditRecord, Body, Deadline, Meeting, PartyCase, Plan, PlanVersion, Resolution
 from .services import find_version
@@ -116,8 +117,8 @@ def status(site: Site, partnership: str | None, plan_ref: str | None = None,
         case_ids = [c.id for c in cases]
         res: dict[int, dict[str, Resolution]] = defaultdict(dict)
         for r in s.exec(select(Resolution).where(col(Resolution.party_case_id).in_(case_ids))
-                        .order_by(col(Resolution.meeting_date), col(Resolution.id))):
-            res[r.party_case_id][r.stage] = r  # the latest per stage wins
+                        .order_by(col(Resolution.id))):
+            res[r.party_case_id][r.stage] = r  # the last recorded per stage wins
         deadlines: dict[int, dict[str, date]] = defaultdict(dict)
         for d in s.exec(select(Deadline).where(col(Deadline.plan_version_id).in_(ids))):
             deadlines[d.plan_version_id][d.phase] = d.due_date
@@ -138,6 +139,8 @@ def status(site: Site, partnership: str | None, plan_ref: str | None = None,
         for party in scope.config.parties:
             pid = scope.party_ids[party.key]
             case = case_of.get((pv.id, pid))  # type: ignore[arg-type]
+            if case is None and pv.submitted_on is not None:
+                continue  # joined after this version went out: not one of its parties
             cells = []
             for stage in scope.config.paths[party.key]:
                 r = res.get(case.id, {}).get(stage) if case else None  # type: ignore[arg-type]
@@ -200,7 +203,10 @@ def meetings(site: Site, partnership: str | None, party: str | None = None
         q = select(Meeting, Body).join(Body, col(Body.id) == Meeting.body_id).where(
             Meeting.partnership_id == scope.id)
         if party:
-            q = q.where(Body.party_id == scope.party_ids.get(party, -1))
+            if party not in scope.party_ids:
+                raise NotFoundError("party", party, f"not a party of {scope.key}; parties: "
+                                    f"{', '.join(scope.party_ids)}")
+            q = q.where(Body.party_id == scope.party_ids[party])
         rows = s.exec(q.order_by(col(Meeting.meeting_date))).all()
     return [{"party": scope.party_key(b.party_id), "stage": b.stage, "body": b.name,
              "date": m.meeting_date.isoformat(), "source": m.source} for m, b in rows]

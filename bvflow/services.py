@@ -21,8 +21,9 @@ from typing import Any
 from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, select
 
+from .clock import OSLO
 from .db import unit_of_work
-from .errors import InputError, NotFoundError
+from .errors import InputError, NotFoundError, TransitionNotAllowed
 from .findings import Finding, compute_findings
 from .machines import CaseFSM, PlanFSM
 from .models import AuditRecord, Deadline, Meeting, PartyCase, Plan, PlanVersion, Resolution
@@ -47,7 +48,23 @@ __all__ = [
     "submit_plan",
 ]
 
-_KEY = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+_KEY = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+_VERSION = re.compile(r"[0-9]{1,6}")
+#: Longest text stored as a proposal, resolution or reason (characters).
+MAX_TEXT = 200_000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(field: str, value: str) -> str:
+    """Refuse text no person wrote: control characters (NUL …) and huge input."""
+    if len(value) > MAX_TEXT:
+        raise InputError(field, f"{value[:40]}…", f"is {len(value)} characters; the limit is {MAX_TEXT}")
+    bad = _CONTROL.search(value)
+    if bad:
+        raise InputError(field, f"…{value[max(0, bad.start() - 20):bad.start() + 1]}",
+                         f"contains the control character U+{ord(bad.group()):04X}; "
+                         "save the text as plain UTF-8 and try again")
+    return value
 
 
 @dataclass(frozen=True)
@@ -75,14 +92,14 @@ def find_version(s: Session, scope: Scope, plan_ref: str) -> tuple[Plan, PlanVer
 
     Raises: NotFoundError (field ``plan``).
     """
-    key, _, num = plan_ref.partition("@")
+    key, sep, num = plan_ref.partition("@")
     plan = s.exec(select(Plan).where(Plan.partnership_id == scope.id, Plan.key == key)).first()
     if plan is None:
         known = s.exec(select(Plan.key).where(Plan.partnership_id == scope.id)).all()
         raise NotFoundError("plan", plan_ref, f"no such plan; known: {', '.join(known) or 'none'}")
     q = select(PlanVersion).where(PlanVersion.plan_id == plan.id)
-    if num:
-        if not num.isdigit():
+    if sep:
+        if not _VERSION.fullmatch(num):
             raise InputError("plan", plan_ref, "write the version as KEY@N, e.g. handlingsplan-2025@2")
         pv = s.exec(q.where(PlanVersion.number == int(num))).first()
     else:
@@ -118,6 +135,39 @@ def _cases(s: Session, pv: PlanVersion) -> list[PartyCase]:
     return list(s.exec(select(PartyCase).where(PartyCase.plan_version_id == pv.id)))
 
 
+def _case_of(s: Session, scope: Scope, pv: PlanVersion, party: str, party_id: int) -> PartyCase:
+    case = next((c for c in _cases(s, pv) if c.party_id == party_id), None)
+    if case is None:
+        if pv.state == "draft":
+            raise InputError("plan", f"v{pv.number}", "is a draft: submit it first")
+        raise InputError("party", party, f"was not a party when version {pv.number} was submitted; "
+                         "it takes part from the next version")
+    return case
+
+
+def _phase_entered(s: Session, pv: PlanVersion, state: str) -> date | None:
+    """The Oslo date the plan version last entered ``state`` (from the audit trail)."""
+    at = s.exec(select(AuditRecord.at).where(
+        AuditRecord.plan_version_id == pv.id, AuditRecord.subject == "plan",
+        AuditRecord.to_state == state).order_by(col(AuditRecord.id).desc())).first()
+    return at.astimezone(OSLO).date() if at else None
+
+
+def _check_order(s: Session, field: str, day: date, pv: PlanVersion, case: PartyCase,
+                 phase_state: str) -> None:
+    """A recorded date may not lie before the plan reached that phase, nor
+    before what this party already recorded."""
+    entered = _phase_entered(s, pv, phase_state)
+    if entered and day < entered:
+        raise InputError(field, day.isoformat(), f"is before the plan reached this body "
+                         f"({entered.isoformat()})")
+    last = s.exec(select(Resolution.meeting_date).where(Resolution.party_case_id == case.id)
+                  .order_by(col(Resolution.id).desc())).first()
+    if last and day < last:
+        raise InputError(field, day.isoformat(), f"is before the last recorded meeting of this "
+                         f"party ({last.isoformat()}); record in the order the meetings were held")
+
+
 def _plan_fsm(scope: Scope, pv: PlanVersion, cases: list[PartyCase]) -> PlanFSM:
     by_phase: dict[str, list[str]] = {}
     wf = scope.config.workflow
@@ -143,6 +193,15 @@ def _audit(s: Session, scope: Scope, pv: PlanVersion, at: datetime, actor: str, 
     ))
 
 
+_CASE_HINTS = {
+    "record": "record the body this party waits on (see `bvflow status`); "
+              "a stage that has passed cannot be recorded again",
+    "decide": "this party has decided already (see `bvflow status`)",
+    "accept_equivalent": "only a resolution that is not identical (deviating) can be accepted",
+    "resubmit": "only a returned plan can be resubmitted",
+}
+
+
 def _touch(pv: PlanVersion, at: datetime) -> None:
     """Mark the plan version changed even when nothing else on it changes, so its
     row version is bumped: writers on one plan version serialise, and the last
@@ -166,7 +225,10 @@ def _fire_case(s: Session, scope: Scope, pv: PlanVersion, case: PartyCase, event
     party = scope.party_key(case.party_id)
     fsm = CaseFSM(case, scope.config.paths[party])
     before = case.state
-    after = scope.machines.fire("case", fsm, event, party, **kw)
+    try:
+        after = scope.machines.fire("case", fsm, event, party, **kw)
+    except TransitionNotAllowed as exc:
+        raise TransitionNotAllowed(party, event, before, _CASE_HINTS.get(event, "")) from exc
     _touch(pv, at)
     _audit(s, scope, pv, at, actor, event, "case", before, after, reason, party_id=case.party_id,
            **{k: v for k, v in kw.items() if isinstance(v, str | int)})
@@ -213,10 +275,16 @@ def _check_day(field: str, day: date, site: Site, pv: PlanVersion) -> None:
                          f"is before the plan was submitted ({pv.submitted_on.isoformat()})")
 
 
-def _set_deadlines(s: Session, scope: Scope, pv: PlanVersion, deadlines: Mapping[str, date]) -> None:
+def _set_deadlines(s: Session, scope: Scope, pv: PlanVersion, deadlines: Mapping[str, date],
+                   today: date | None = None) -> None:
+    """Set phase deadlines. Refused: an unknown phase, a date already past
+    (``today`` given), and deadlines that fall earlier for a later phase."""
     wf = scope.config.workflow
     existing = {d.phase: d for d in s.exec(select(Deadline).where(Deadline.plan_version_id == pv.id))}
     for phase, day in deadlines.items():
+        if today is not None and isinstance(day, date) and day < today:
+            raise InputError(f"deadline.{phase}", day.isoformat(),
+                             f"is already past (today is {today.isoformat()})")
         if phase not in {p.name for p in wf.phases}:
             raise InputError("deadline", phase, "no such phase; phases: "
                              + ", ".join(p.name for p in wf.phases))
@@ -225,7 +293,14 @@ def _set_deadlines(s: Session, scope: Scope, pv: PlanVersion, deadlines: Mapping
         if phase in existing:
             existing[phase].due_date = day
         else:
-            s.add(Deadline(partnership_id=scope.id, plan_version_id=pv.id, phase=phase, due_date=day))
+            existing[phase] = Deadline(partnership_id=scope.id, plan_version_id=pv.id,  # type: ignore[arg-type]
+                                       phase=phase, due_date=day)
+            s.add(existing[phase])
+    ordered = [(p.name, existing[p.name].due_date) for p in wf.phases if p.name in existing]
+    for (a, da), (b, db) in zip(ordered, ordered[1:], strict=False):
+        if db < da:
+            raise InputError(f"deadline.{b}", db.isoformat(),
+                             f"is before the deadline of the earlier phase {a} ({da.isoformat()})")
 
 
 # -- plan lifecycle ---------------------------------------------------------
@@ -240,13 +315,15 @@ def create_plan(site: Site, partnership: str | None, key: str, title: str, propo
     Raises: InputError (fields ``plan``, ``title``, ``proposal``, ``deadline``).
     """
     scope = site.scope(partnership)
-    if not _KEY.match(key):
+    if not _KEY.fullmatch(key):
         raise InputError("plan", key, "use lower-case letters, digits, '-', '_' or '.', e.g. "
                          "handlingsplan-2025")
     if not title.strip():
         raise InputError("title", title, "must not be empty")
     if not proposal.strip():
         raise InputError("proposal", proposal, "the proposed resolution must not be empty")
+    _clean("proposal", proposal)
+    _clean("title", title)
     now = site.clock.now()
     with unit_of_work(site.engine, f"plan {key}") as s:
         if s.exec(select(Plan).where(Plan.partnership_id == scope.id, Plan.key == key)).first():
@@ -258,7 +335,7 @@ def create_plan(site: Site, partnership: str | None, key: str, title: str, propo
                          proposal=proposal, created_at=now, updated_at=now)
         s.add(pv)
         s.flush()
-        _set_deadlines(s, scope, pv, deadlines or {})
+        _set_deadlines(s, scope, pv, deadlines or {}, site.clock.today())
         _audit(s, scope, pv, now, actor, "create", "plan", "", "draft")
     return pv
 
@@ -277,6 +354,9 @@ def edit_draft(site: Site, partnership: str | None, plan_ref: str, *, proposal: 
         raise InputError("proposal", proposal, "the proposed resolution must not be empty")
     if title is not None and not title.strip():
         raise InputError("title", title, "must not be empty")
+    for name, value in (("proposal", proposal), ("title", title)):
+        if value is not None:
+            _clean(name, value)
     now = site.clock.now()
     with unit_of_work(site.engine, f"plan {plan_ref}") as s:
         plan, pv = find_version(s, scope, plan_ref)
@@ -291,7 +371,7 @@ def edit_draft(site: Site, partnership: str | None, plan_ref: str, *, proposal: 
             plan.title = title.strip()
             changed.append("title")
         if deadlines:
-            _set_deadlines(s, scope, pv, deadlines)
+            _set_deadlines(s, scope, pv, deadlines, site.clock.today())
             changed.append("deadlines")
         _touch(pv, now)
         _audit(s, scope, pv, now, actor, "edit", "plan", "draft", "draft", reason,
@@ -311,7 +391,7 @@ def submit_plan(site: Site, partnership: str | None, plan_ref: str, actor: str =
     now = site.clock.now()
     with unit_of_work(site.engine, f"plan {plan_ref}") as s:
         plan, pv = find_version(s, scope, plan_ref)
-        _set_deadlines(s, scope, pv, deadlines or {})
+        _set_deadlines(s, scope, pv, deadlines or {}, site.clock.today())
         _fire_plan(s, scope, plan, pv, [], "submit", now, actor)
         pv.submitted_on = site.clock.today()
         cases = []
@@ -355,6 +435,8 @@ def record_resolution(
         raise InputError("text", text, "give either a text or --as-proposed, not both")
     if text is not None and not text.strip():
         raise InputError("text", text, "the resolution text is empty")
+    if text is not None:
+        _clean("text", text)
     needs_text = outcome in ("passed", "passed_with_amendments")
     if needs_text and text is None and not as_proposed:
         raise InputError("text", None, "give the resolution text (or --as-proposed)")
@@ -368,7 +450,8 @@ def record_resolution(
             raise InputError("plan", plan_ref, f"version {pv.number} is '{pv.state}', "
                              f"not at the stage {body} (state '{phase.state if phase else '?'}')")
         _check_day("meeting_date", meeting_date, site, pv)
-        case = next(c for c in _cases(s, pv) if c.party_id == party_id)
+        case = _case_of(s, scope, pv, party, party_id)
+        _check_order(s, "meeting_date", meeting_date, pv, case, phase.state)
         resolution_text = pv.proposal if as_proposed else (text or "")
         # only a passed text is compared: a postponement or rejection has no verdict
         comparison = (compare_texts(pv.proposal, resolution_text)
@@ -387,8 +470,14 @@ def record_resolution(
             result = "identical" if verdict == "identical" else "deviating"
         _fire_case(s, scope, pv, case, "record", now, actor, stage=body, result=result,
                    outcome=outcome, source=source)
+        body_id = scope.body_ids[(party, body)]
+        if not s.exec(select(Meeting).where(Meeting.body_id == body_id,
+                                            Meeting.meeting_date == meeting_date)).first():
+            # a meeting that was held belongs in the calendar, even if nobody planned it there
+            s.add(Meeting(partnership_id=scope.id, body_id=body_id, meeting_date=meeting_date,
+                          source="record"))
         s.add(Resolution(
-            partnership_id=scope.id, party_case_id=case.id, body_id=scope.body_ids[(party, body)],  # type: ignore[arg-type]
+            partnership_id=scope.id, party_case_id=case.id, body_id=body_id,  # type: ignore[arg-type]
             stage=body, meeting_date=meeting_date, case_number=case_number.strip(),
             outcome=outcome, text=resolution_text, verdict=verdict,
             differences=[d.to_dict() for d in comparison.differences] if comparison else [],
@@ -411,12 +500,11 @@ def accept_equivalent(site: Site, partnership: str | None, plan_ref: str, party:
     party_id = _party(scope, party)
     if not reason.strip():
         raise InputError("reason", reason, "say why the resolution is equivalent")
+    _clean("reason", reason)
     now = site.clock.now()
     with unit_of_work(site.engine, f"{party} in {plan_ref}") as s:
         plan, pv = find_version(s, scope, plan_ref)
-        case = next((c for c in _cases(s, pv) if c.party_id == party_id), None)
-        if case is None:
-            raise InputError("plan", plan_ref, f"version {pv.number} is '{pv.state}': not submitted")
+        case = _case_of(s, scope, pv, party, party_id)
         stage = scope.config.paths[party][-1]
         _fire_case(s, scope, pv, case, "accept_equivalent", now, actor, reason.strip(), stage=stage)
         res = s.exec(select(Resolution).where(Resolution.party_case_id == case.id)
@@ -460,6 +548,8 @@ def decide(site: Site, partnership: str | None, plan_ref: str, party: str, outco
     result, plan_event = _DECISIONS[outcome]
     if outcome.startswith("returned") and not reason.strip():
         raise InputError("reason", reason, "say what the approver asked to change")
+    _clean("reason", reason)
+    _clean("case_number", case_number)
     now = site.clock.now()
     with unit_of_work(site.engine, f"{party} in {plan_ref}") as s:
         plan, pv = find_version(s, scope, plan_ref)
@@ -468,7 +558,8 @@ def decide(site: Site, partnership: str | None, plan_ref: str, party: str, outco
             raise InputError("plan", plan_ref, f"version {pv.number} is '{pv.state}', "
                              f"not awaiting {party} (state '{phase.state if phase else '?'}')")
         _check_day("decided_on", decided_on, site, pv)
-        case = next(c for c in _cases(s, pv) if c.party_id == party_id)
+        case = _case_of(s, scope, pv, party, party_id)
+        _check_order(s, "decided_on", decided_on, pv, case, phase.state)
         _fire_case(s, scope, pv, case, "decide", now, actor, reason, stage=stage, result=result,
                    outcome=outcome, source=source)
         s.add(Resolution(
@@ -510,6 +601,7 @@ def resubmit(site: Site, partnership: str | None, plan_ref: str, reason: str,
     scope = site.scope(partnership)
     if not reason.strip():
         raise InputError("reason", reason, "say which non-principled changes were made")
+    _clean("reason", reason)
     now = site.clock.now()
     with unit_of_work(site.engine, f"plan {plan_ref}") as s:
         plan, pv = find_version(s, scope, plan_ref)
@@ -531,6 +623,8 @@ def revise_plan(site: Site, partnership: str | None, plan_ref: str, actor: str =
     scope = site.scope(partnership)
     if proposal is not None and not proposal.strip():
         raise InputError("proposal", proposal, "the proposed resolution must not be empty")
+    if proposal is not None:
+        _clean("proposal", proposal)
     now = site.clock.now()
     with unit_of_work(site.engine, f"plan {plan_ref}") as s:
         plan, pv = find_version(s, scope, plan_ref.partition("@")[0])
@@ -538,7 +632,7 @@ def revise_plan(site: Site, partnership: str | None, plan_ref: str, actor: str =
             raise InputError("plan", plan_ref, f"the newest version ({pv.number}) is '{pv.state}'; "
                              "a revision starts from an approved version")
         new = _new_version(s, scope, plan, pv, now, actor, reason or "revision", proposal)
-        _set_deadlines(s, scope, new, deadlines or {})
+        _set_deadlines(s, scope, new, deadlines or {}, site.clock.today())
         return new
 
 
@@ -577,6 +671,9 @@ def raise_findings(site: Site, partnership: str | None, at: date | None = None) 
     finding has gone. Used by the scheduler and the demo."""
     scope = site.scope(partnership)
     at = at or site.clock.today()
+    if at > site.clock.today():
+        raise InputError("at", at.isoformat(), "is in the future: notifications are decided on "
+                         "the day; look ahead with `bvflow findings --at`")
     with unit_of_work(site.engine, f"findings of {scope.key}") as s:
         found = compute_findings(s, scope, at, language=site.config.language,
                                  missing_record_working_days=site.config.missing_record_working_days)

@@ -8,18 +8,19 @@ can read or write outside the partnership it was called for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from .clock import Clock, SystemClock
 from .config import PartnershipConfig, SiteConfig, load_site
 from .db import make_engine, schema_status, unit_of_work, upgrade
-from .errors import BvflowError
+from .errors import BvflowError, ConflictError, DefinitionError
 from .machines import WorkflowMachines, machines_for
-from .models import Body, Meeting, Partnership, Party
+from .models import Body, Meeting, Partnership, Party, PartyCase, Plan, PlanVersion
 
 __all__ = ["Scope", "Site"]
 
@@ -28,13 +29,16 @@ __all__ = ["Scope", "Site"]
 class Scope:
     """One partnership as stored: its config, machines and row ids.
 
-    ``party_ids`` maps party key → id; ``body_ids`` maps (party key, stage) → id.
+    ``party_ids`` maps the configured parties' keys → ids; ``former_party_ids``
+    those of parties no longer in the configuration (kept for history);
+    ``body_ids`` maps (party key, stage) → id.
     """
 
     config: PartnershipConfig
     id: int
     party_ids: dict[str, int]
     body_ids: dict[tuple[str, str], int]
+    former_party_ids: dict[str, int] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -52,7 +56,7 @@ class Scope:
     def _party_keys(self) -> dict[int, str]:
         cached = self.__dict__.get("_pk")
         if cached is None:
-            cached = {v: k for k, v in self.party_ids.items()}
+            cached = {v: k for k, v in (self.former_party_ids | self.party_ids).items()}
             object.__setattr__(self, "_pk", cached)
         return cached
 
@@ -104,12 +108,22 @@ class Site:
         pc = self.config.partnership(partnership)
         scope = self._scopes.get(pc.key)
         if scope is None:
-            scope = self._sync(pc)
+            for attempt in range(5):
+                try:
+                    scope = self._sync(pc)
+                    break
+                except ConflictError:
+                    # another process synchronised the same partnership at the same time;
+                    # its rows are there now: read them again
+                    if attempt == 4:
+                        raise
+                    time.sleep(0.05 * (attempt + 1))
+            assert scope is not None
             self._scopes[pc.key] = scope
         return scope
 
     def _sync(self, pc: PartnershipConfig) -> Scope:
-        with unit_of_work(self.engine, f"partnership {pc.key}") as s:
+        with unit_of_work(self.engine, f"partnership {pc.key}", immediate=True) as s:
             row = s.exec(select(Partnership).where(Partnership.key == pc.key)).first()
             if row is None:
                 row = Partnership(key=pc.key, name=pc.name, workflow=pc.workflow.name)
@@ -122,11 +136,42 @@ class Site:
             parties = s.exec(select(Party).where(Party.partnership_id == row.id)).all()
             bodies = s.exec(select(Body).where(Body.partnership_id == row.id)).all()
             by_id = {p.id: p.key for p in parties}
+            configured = {p.key for p in pc.parties}
             return Scope(
                 config=pc, id=row.id,
-                party_ids={p.key: p.id for p in parties if p.id is not None},
-                body_ids={(by_id[b.party_id], b.stage): b.id for b in bodies if b.id is not None},
+                party_ids={p.key: p.id for p in parties if p.id is not None and p.key in configured},
+                body_ids={(by_id[b.party_id], b.stage): b.id for b in bodies
+                          if b.id is not None and by_id[b.party_id] in configured},
+                former_party_ids={p.key: p.id for p in parties
+                                  if p.id is not None and p.key not in configured},
             )
+
+
+def _refuse_removing_open_parties(s: Session, row: Partnership, pc: PartnershipConfig,
+                                  existing: dict[str, Party]) -> None:
+    """A party may leave the configuration only while no submitted plan version
+    still waits on the parties: its cases belong to that version's round.
+
+    Raises: DefinitionError naming the partnership file and the party.
+    """
+    gone = [p for k, p in existing.items() if pc.party(k) is None]
+    if not gone:
+        return
+    closed = ("draft", "approved", "superseded")
+    rows = s.exec(
+        select(Party.key, Plan.key, PlanVersion.number)
+        .join(PartyCase, col(PartyCase.party_id) == Party.id)
+        .join(PlanVersion, col(PlanVersion.id) == PartyCase.plan_version_id)
+        .join(Plan, col(Plan.id) == PlanVersion.plan_id)
+        .where(col(Party.id).in_([p.id for p in gone]), col(PlanVersion.state).not_in(closed))
+    ).first()
+    if rows is not None:
+        party, plan, number = rows
+        raise DefinitionError(
+            pc.file, "parties", party,
+            f"the party was removed, but {plan}@{number} is in progress with it; put it back "
+            "until that version is approved or superseded",
+        )
 
 
 def _sync_rows(s: Session, row: Partnership, pc: PartnershipConfig) -> None:
@@ -135,6 +180,7 @@ def _sync_rows(s: Session, row: Partnership, pc: PartnershipConfig) -> None:
     assert row.id is not None
     wf = pc.workflow
     existing = {p.key: p for p in s.exec(select(Party).where(Party.partnership_id == row.id))}
+    _refuse_removing_open_parties(s, row, pc, existing)
     for pos, party in enumerate(pc.parties):
         prow = existing.get(party.key)
         if prow is None:

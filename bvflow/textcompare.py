@@ -18,11 +18,13 @@ one of three verdicts (:data:`VERDICTS`):
       hyphens (U+00AD), which vanish entirely, also inside a word
       (``areal\\u00adplanlegging`` is the word ``arealplanlegging``);
     * dash variants (``- ‐ ‑ ‒ – — ―`` and the minus sign ``−`` are one
-      character) and quote marks (``" “ ” „ « » ' ‘ ’ ‚ ‹ › ` ´`` are one
-      character: there is a single quote class);
+      character, so ``2026–2029`` is ``2026-2029``) and quote marks (``" “ ”
+      „ « » ' ‘ ’ ‚ ‹ › ` ´`` are one character: there is a single quote
+      class); a dash used as a minus sign is one word, see below;
     * list markers at the start of a point (``1.`` ``1)`` ``(1)`` ``a)`` ``a.``
       ``iv)`` ``-`` ``•`` ``*`` ...), which are ignored entirely, so ``1.`` vs
       ``1)`` and even renumbering are identical;
+    * white space next to a symbol (``5 %`` vs ``5%``, ``§ 5`` vs ``§5``);
     * one full stop at the end of a point (``vert vedteken.`` vs ``vert
       vedteken``), also when closing quotes or brackets follow it.  A *point*
       is a line: a list item, a paragraph or a line of its own;
@@ -43,6 +45,33 @@ one of three verdicts (:data:`VERDICTS`):
     differs in one letter is a different word (``vert vedteken`` vs ``blir
     vedtatt``).  ``2026–2029`` vs ``2026-2029`` is identical because dashes are
     one class.
+
+    Symbols that change what a number or a text means are words too, one
+    word per character (tester report: ``-5 mill.`` vs ``5 mill.``, ``20 %``
+    vs ``20 ‰`` and ``§ 5`` vs ``5`` must not be ``minor``):
+
+    * ``%`` ``‰`` ``‱`` (per cent, per mille, per ten thousand), ``§`` ``¶``
+      (section, paragraph), ``°`` (degree), ``№`` and ``#`` (number), ``&``
+      (and);
+    * every currency sign (Unicode category Sc: ``$ € £ ¥ ¢ ₹ ₿`` ...);
+    * every mathematical symbol (Unicode category Sm: ``+ = < > ≤ ≥ ≠ ≈ ± × ÷
+      ~ ¬ ∞`` ...), except the slash- and bar-like separators ``| ∣ ｜ ⁄ ∕``
+      and the bullet operator ``∙`` (punctuation, as before);
+    * a *minus sign*: a dash of any kind (hyphen-minus, ``−``, ``–`` ...)
+      that directly precedes a digit and itself starts a token, i.e. follows
+      white space, the start of the text, an ignored list marker, an opening
+      bracket ``( [ {``, a quote mark or one of the symbols above.  All minus
+      signs are the one word ``−`` (``-5``, ``−5`` and ``–5`` are identical;
+      ``-5`` vs ``+5`` or ``5`` is different).  A dash between two numbers
+      (``2026–2029``, ``2026-2029``) or after a letter (``E-39``) is
+      punctuation of the dash class, and so is a dash followed by a space
+      (``- 5``; at the start of a line that is a bullet).  Rule decision: a
+      dash with white space before it and a digit right after it (``2026
+      -2029``) reads as a minus sign (the safe side is ``different``).
+
+    So ``Endring: -5 mill.`` vs ``Endring: 5 mill.``, ``−5`` vs ``+5``, ``20
+    %`` vs ``20 ‰`` and ``§ 5`` vs ``5`` are ``different``.  Other
+    punctuation (``/``, ``*``, ``.``, ``,`` ...) stays punctuation.
 
 A point is a line, so a full stop followed by a line break is an ignored
 end-of-point full stop while the same full stop followed by a space is a full
@@ -81,11 +110,27 @@ makes the texts ``different``.
 Differences (:class:`Difference`) are word-level: ``difflib.SequenceMatcher``
 (``autojunk=False``) over the case-folded word lists, after the common leading
 and trailing words are set aside (for speed; the matcher runs on the middle).
+When the middle has more than ``_MATCH_WORDS`` (2,000) words on either side,
+it is first aligned by lines (a line is the case-folded words between two line
+breaks; ``SequenceMatcher`` with ``autojunk=True`` over line ids) and the word
+matcher runs only inside each changed block of lines; a changed block that
+still has more than 2,000 words on either side becomes one coarse
+``changed``/``added``/``removed`` difference.  Every matcher call is charged to
+a budget per comparison (``_MATCH_BUDGET``, about one second of work); once it
+is spent, the remaining blocks are coarse as well, so no input makes the
+comparison hang.  Only the differences and segments depend on this alignment:
+the verdict is decided first, in linear time, on the normalised token lists.
 For ``minor`` the differences have kind ``case`` or ``punctuation``; for
 ``different`` they have kind ``added``, ``removed`` or ``changed`` only
 (case or punctuation changes elsewhere in a ``different`` text show in the
 segments, not in the differences).  Segments (:class:`Segment`) show the text
 as compared: ignored list markers and end-of-point full stops are left out.
+
+Texts longer than :data:`MAX_TEXT_CHARS` (200,000 characters) are refused
+with ``ValueError`` (the callers turn it into a user error); resolutions are
+far shorter.  Up to that size a comparison takes well under a second or two
+even in the worst case (e.g. a 200,000-character text against itself with the
+lines in reverse order).
 
 Results are cached per input text (a small bounded cache), so comparing the
 same proposal with many resolutions tokenises the proposal once.
@@ -96,10 +141,13 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 
 __all__ = [
     "DIFFERENCE_KINDS",
+    "MAX_TEXT_CHARS",
     "SEGMENT_OPS",
     "VERDICTS",
     "Comparison",
@@ -119,6 +167,19 @@ the last two ``minor``."""
 
 SEGMENT_OPS = ("equal", "insert", "delete", "replace")
 """Operations of a :class:`Segment` (the ``difflib`` opcode names)."""
+
+MAX_TEXT_CHARS = 200_000
+"""Longest proposal or resolution text :func:`compare_texts` accepts, in
+characters (``len(str)``); longer input raises ``ValueError``."""
+
+_MATCH_WORDS = 2_000
+"""Blocks with more words than this on either side are not given to the word
+matcher (``SequenceMatcher`` is quadratic in the worst case)."""
+
+_MATCH_BUDGET = 12_000_000
+"""Work units (inner-loop steps of ``SequenceMatcher.find_longest_match``, see
+:class:`_BoundedMatcher`) one comparison may spend on alignment; about one
+second.  Blocks left when it is spent are shown as coarse replacements."""
 
 _WORD_KINDS = frozenset(("added", "removed", "changed"))
 _MINOR_KINDS = frozenset(("case", "punctuation"))
@@ -145,6 +206,14 @@ _QUOTES = (
 )
 _DASH = "-"
 _QUOTE = '"'
+_MINUS = "\u2212"  # the one word every minus sign becomes
+
+#: Symbols compared like words besides categories Sc and Sm (module docstring).
+_WORD_SYMBOLS = "%\u2030\u2031\u00a7\u00b6\u00b0\u2116#&"
+#: Sm characters that stay punctuation: slash/bar-like separators and the
+#: bullet operator.  (U+2212 is a dash before tokenising; as a word it is the
+#: minus sign.)
+_NOT_WORD_SYMBOLS = "|\u2044\u2215\u2219\u2223\uff5c"
 
 #: Internal characters of the canonical string (never present after cleaning):
 #: _BLANK stands in for an ignored marker or full stop (it is white space for
@@ -179,13 +248,14 @@ def _char_class(chars: str) -> str:
     return "[" + "".join(re.escape(char) for char in chars) + "]"
 
 
-def _combining_marks_class() -> str:
-    """Return a regex character-class body with every combining mark (Mn/Mc/Me)
-    of the Basic Multilingual Plane, so that a letter followed by a mark NFC
-    cannot compose stays one word."""
+def _category_class(categories: tuple[str, ...], stop: int, exclude: str = "") -> str:
+    """Return a regex character-class body with every code point below
+    ``stop`` whose Unicode category starts with one of ``categories``
+    (``("M",)``: all combining marks), except the characters of ``exclude``."""
     ranges: list[tuple[int, int]] = []
-    for code in range(0x10000):
-        if unicodedata.category(chr(code)).startswith("M"):
+    for code in range(stop):
+        char = chr(code)
+        if unicodedata.category(char).startswith(categories) and char not in exclude:
             if ranges and ranges[-1][1] == code - 1:
                 ranges[-1] = (ranges[-1][0], code)
             else:
@@ -208,13 +278,25 @@ _CANON_MAP = {
 }
 _CANON_RE = re.compile(_char_class("".join(_CANON_MAP)))
 
-_MARKS = _combining_marks_class()
+#: Every combining mark (Mn/Mc/Me) of the Basic Multilingual Plane, so that a
+#: letter followed by a mark NFC cannot compose stays one word.
+_MARKS = _category_class(("M",), 0x10000)
+#: Symbols that are words (module docstring): currency (Sc) and mathematical
+#: (Sm) symbols of planes 0 and 1, less _NOT_WORD_SYMBOLS, plus _WORD_SYMBOLS.
+_SYMBOLS = _category_class(("Sc", "Sm"), 0x20000, _NOT_WORD_SYMBOLS) + "".join(
+    re.escape(char) for char in _WORD_SYMBOLS
+)
 #: A token: a word (letters/digits, then combining marks and digit-group
-#: joiners may follow) or one other visible character (punctuation, symbols,
-#: "_").  The word part is an unrolled ``[^\W_](?:[^\W_]|[marks])*``.
-_WORD = rf"[^\W_]+(?:[{_JOIN}{_MARKS}]+[^\W_]*)*"
+#: joiners may follow; or one meaningful symbol, marks may follow) or one
+#: other visible character (punctuation, other symbols, "_").  The first word
+#: part is an unrolled ``[^\W_](?:[^\W_]|[marks])*``.
+_WORD = rf"[^\W_]+(?:[{_JOIN}{_MARKS}]+[^\W_]*)*|[{_SYMBOLS}][{_MARKS}]*"
 _TOKEN_RE = re.compile(rf"{_WORD}|\S")
 _WORD_SPLIT_RE = re.compile(f"({_WORD})")
+#: A dash (canonical ``-``) used as a minus sign: right before a digit, after
+#: the start of the text, white space (also an ignored marker, _BLANK), an
+#: opening bracket, a quote mark or a word symbol.
+_MINUS_RE = re.compile(rf'(?:^|(?<=[\s{_BLANK}(\[{{"{_SYMBOLS}]))-(?=\d)')
 
 _SYMBOL_BULLETS = (
     "\u2022\u2023\u2043\u2219\u00b7\u25aa\u25ab\u25a0\u25a1\u25cb\u25cf\u25e6"
@@ -430,11 +512,11 @@ class _Analysis:
     ``words``: exact words (NFC, digit groups joined), a tuple of str;
     ``folded``: their casefold; ``slots``: ``len(words) + 1`` strings, slot
     ``k`` being the canonical punctuation characters of gap ``k`` (before word
-    ``k``), one character per punctuation token.  Offsets are computed on
-    demand by :meth:`_offset`.
+    ``k``), one character per punctuation token.  Offsets (:meth:`_offset`) and
+    line starts (:meth:`line_starts`) are computed on first use.
     """
 
-    __slots__ = ("prepared", "parts", "words", "folded", "slots", "_starts")
+    __slots__ = ("prepared", "parts", "words", "folded", "slots", "_starts", "_lines")
 
     def __init__(self, prepared: _Prepared) -> None:
         canon = prepared.canon
@@ -453,19 +535,26 @@ class _Analysis:
         self.slots: tuple[str, ...] = tuple(
             _SPACE_RUN_RE.sub("", _JOIN.join(parts[0::2])).split(_JOIN)
         )
-        self._starts: dict[int, int] = {0: 0}
+        self._starts: list[int] | None = None
+        self._lines: list[int] | None = None
 
     def _offset(self, part: int) -> int:
         """Return the offset in ``cleaned`` where ``parts[part]`` starts
-        (``part == len(parts)`` gives the total length).  Computed on demand
-        (C-level sums, memoised): a comparison needs only a few offsets."""
-        known = self._starts
-        if part in known:
-            return known[part]
-        offset = sum(map(len, self.parts[:part]))
-        if len(known) < 4096:
-            known[part] = offset
-        return offset
+        (``part == len(parts)`` gives the total length), from prefix sums
+        built on first use (identical and minor-free texts never need them)."""
+        starts = self._starts
+        if starts is None:
+            starts = self._starts = list(accumulate(map(len, self.parts), initial=0))
+        return starts[part]
+
+    def line_starts(self) -> list[int]:
+        """Return the ascending indices of the words that begin a line: 0 and
+        every word with a line break in the gap before it (built on first use)."""
+        lines = self._lines
+        if lines is None:
+            gaps = self.parts[2:-1:2]  # the gaps before words 1 .. len(words) - 1
+            lines = self._lines = [0, *(k for k, gap in enumerate(gaps, 1) if "\n" in gap)]
+        return lines
 
     def _word_span(self, index: int) -> tuple[int, int]:
         """Return ``(start, end)`` of word ``index`` in ``cleaned``."""
@@ -534,7 +623,7 @@ def _collapse(text: str) -> str:
 
 
 _CACHE_SIZE = 512  # texts per cache
-_CACHE_MAX_CHARS = 200_000  # longer texts are not cached
+_CACHE_MAX_CHARS = MAX_TEXT_CHARS  # longer texts are not cached
 _PREPARED: dict[str, _Prepared] = {}
 _ANALYSED: dict[str, _Analysis] = {}
 
@@ -562,6 +651,7 @@ def _prepare(text: str) -> _Prepared:
         cleaned = unicodedata.normalize("NFC", cleaned)
     canon = _CANON_RE.sub(_canon_char, cleaned)
     canon = _blank_markers(canon)
+    canon = _MINUS_RE.sub(_MINUS, canon)
     canon = _FULL_STOP_RE.sub(_BLANK, canon)
     canon = _DIGIT_GROUPS_RE.sub(_join_digit_groups, canon)
     prepared = _Prepared.build(cleaned, canon)
@@ -629,8 +719,10 @@ def _opens_point(canon: str, line_start: int) -> bool:
     while index >= 0 and canon[index] in _SKIP_BACK:
         if canon[index] == "\n":
             newlines += 1
+            if newlines >= 2:
+                return True
         index -= 1
-    if index < 0 or newlines >= 2:
+    if index < 0:
         return True
     while index >= 0 and canon[index] in _CLOSERS:
         index -= 1
@@ -751,24 +843,138 @@ def _mismatches(a: tuple[str, ...], b: tuple[str, ...], base: int = 0) -> list[i
     )
 
 
-def _word_opcodes(
-    a: tuple[str, ...], b: tuple[str, ...]
-) -> list[tuple[str, int, int, int, int]]:
-    """Return ``difflib``-style opcodes ``(tag, i1, i2, j1, j2)`` turning word
-    list ``a`` into ``b``: common leading/trailing words are ``equal``, the
-    middle comes from ``SequenceMatcher(None, ..., autojunk=False)``."""
-    n, m = len(a), len(b)
-    low = _common_prefix(a, b)
-    high = _common_prefix(a[low:][::-1], b[low:][::-1])
-    ops: list[tuple[str, int, int, int, int]] = []
-    if low:
-        ops.append(("equal", 0, low, 0, low))
-    matcher = difflib.SequenceMatcher(None, a[low : n - high], b[low : m - high], autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        ops.append((tag, i1 + low, i2 + low, j1 + low, j2 + low))
-    if high:
-        ops.append(("equal", n - high, n, m - high, m))
+_Opcode = tuple[str, int, int, int, int]
+
+
+class _OverBudget(Exception):
+    """The alignment budget of the comparison is spent."""
+
+
+class _BoundedMatcher(difflib.SequenceMatcher):
+    """A ``difflib.SequenceMatcher`` that charges its work to a shared budget.
+
+    ``SequenceMatcher`` is quadratic in the worst case (many repeated elements,
+    or a match found at one end of the range again and again).  Its work is
+    ``find_longest_match``, whose inner loop runs, for every ``a[i]`` of the
+    range, over the positions of that element in ``b``; each call is charged
+    that count (``len(b2j[a[i]])`` plus 4 for the per-element overhead, from
+    prefix sums) plus 16 before it runs, and :class:`_OverBudget` is raised
+    when ``budget[0]`` would drop below zero.
+    """
+
+    def __init__(self, a: list[object], b: list[object], budget: list[int], autojunk: bool) -> None:
+        budget[0] -= len(a) + len(b)
+        if budget[0] < 0:
+            raise _OverBudget
+        super().__init__(None, a, b, autojunk=autojunk)
+        where = self.b2j
+        self._costs = list(accumulate((len(where.get(item, ())) + 4 for item in a), initial=0))
+        self._budget = budget
+
+    def find_longest_match(
+        self, alo: int = 0, ahi: int | None = None, blo: int = 0, bhi: int | None = None
+    ) -> difflib.Match:
+        ahi = len(self.a) if ahi is None else ahi
+        bhi = len(self.b) if bhi is None else bhi
+        self._budget[0] -= self._costs[ahi] - self._costs[alo] + 16
+        if self._budget[0] < 0:
+            raise _OverBudget
+        return super().find_longest_match(alo, ahi, blo, bhi)
+
+
+def _coarse(i1: int, i2: int, j1: int, j2: int) -> list[_Opcode]:
+    """Return the one opcode that replaces ``a[i1:i2]`` by ``b[j1:j2]`` whole."""
+    if i1 == i2 and j1 == j2:
+        return []
+    tag = "insert" if i1 == i2 else "delete" if j1 == j2 else "replace"
+    return [(tag, i1, i2, j1, j2)]
+
+
+def _match_words(
+    a: tuple[str, ...], b: tuple[str, ...], i1: int, i2: int, j1: int, j2: int, budget: list[int]
+) -> list[_Opcode]:
+    """Return opcodes turning ``a[i1:i2]`` into ``b[j1:j2]`` (absolute indices):
+    ``SequenceMatcher(autojunk=False)`` on the words, or one coarse opcode when
+    a side is empty, a side has more than ``_MATCH_WORDS`` words or the
+    budget is spent."""
+    if i1 == i2 or j1 == j2 or i2 - i1 > _MATCH_WORDS or j2 - j1 > _MATCH_WORDS:
+        return _coarse(i1, i2, j1, j2)
+    try:
+        opcodes = _BoundedMatcher(list(a[i1:i2]), list(b[j1:j2]), budget, False).get_opcodes()
+    except _OverBudget:
+        return _coarse(i1, i2, j1, j2)
+    return [(tag, p1 + i1, p2 + i1, q1 + j1, q2 + j1) for tag, p1, p2, q1, q2 in opcodes]
+
+
+def _line_bounds(analysis: _Analysis, low: int, high: int) -> list[int]:
+    """Return the word indices that cut words ``low..high-1`` into lines:
+    ``[low, <line starts inside>, high]`` (``[low]`` when the range is empty)."""
+    if low >= high:
+        return [low]
+    starts = analysis.line_starts()
+    inner = starts[bisect_right(starts, low) : bisect_left(starts, high)]
+    return [low, *inner, high]
+
+
+def _match_lines(
+    a: _Analysis, b: _Analysis, i1: int, i2: int, j1: int, j2: int, budget: list[int]
+) -> list[_Opcode]:
+    """Return word opcodes turning words ``i1..i2-1`` of ``a`` into words
+    ``j1..j2-1`` of ``b``, aligning lines first (``SequenceMatcher`` with
+    ``autojunk=True`` over line ids; a line is its case-folded words) and then
+    the words inside each changed block of lines (:func:`_match_words`)."""
+    a_bounds, b_bounds = _line_bounds(a, i1, i2), _line_bounds(b, j1, j2)
+    ids: dict[tuple[str, ...], int] = {}
+    a_lines = [ids.setdefault(a.folded[s:e], len(ids)) for s, e in zip(a_bounds, a_bounds[1:])]
+    b_lines = [ids.setdefault(b.folded[s:e], len(ids)) for s, e in zip(b_bounds, b_bounds[1:])]
+    try:
+        line_ops = _BoundedMatcher(a_lines, b_lines, budget, True).get_opcodes()
+    except _OverBudget:
+        line_ops = [("replace", 0, len(a_lines), 0, len(b_lines))]
+    ops: list[_Opcode] = []
+    for tag, p1, p2, q1, q2 in line_ops:
+        w1, w2, v1, v2 = a_bounds[p1], a_bounds[p2], b_bounds[q1], b_bounds[q2]
+        if tag == "equal":
+            ops.append((tag, w1, w2, v1, v2))
+        else:
+            ops.extend(_match_words(a.folded, b.folded, w1, w2, v1, v2, budget))
     return ops
+
+
+def _merge_opcodes(ops: list[_Opcode]) -> list[_Opcode]:
+    """Merge neighbouring opcodes: equal with equal, changes with changes
+    (two different change tags become ``replace``); drop empty ones."""
+    merged: list[_Opcode] = []
+    for tag, i1, i2, j1, j2 in ops:
+        if i1 == i2 and j1 == j2:
+            continue
+        if merged and (merged[-1][0] == "equal") == (tag == "equal"):
+            last = merged[-1]
+            merged[-1] = (tag if tag == last[0] else "replace", last[1], i2, last[3], j2)
+        else:
+            merged.append((tag, i1, i2, j1, j2))
+    return merged
+
+
+def _word_opcodes(a: _Analysis, b: _Analysis) -> list[_Opcode]:
+    """Return ``difflib``-style opcodes ``(tag, i1, i2, j1, j2)`` turning the
+    case-folded words of ``a`` into those of ``b``: common leading/trailing
+    words are ``equal``; the middle goes to the word matcher when it has at
+    most ``_MATCH_WORDS`` words on each side, else it is aligned by lines
+    first (:func:`_match_lines`).  All matching shares one budget
+    (``_MATCH_BUDGET``), so the time is bounded whatever the texts."""
+    x, y = a.folded, b.folded
+    n, m = len(x), len(y)
+    low = _common_prefix(x, y)
+    high = _common_prefix(x[low:][::-1], y[low:][::-1])
+    budget = [_MATCH_BUDGET]
+    ops: list[_Opcode] = [("equal", 0, low, 0, low)]
+    if n - high - low <= _MATCH_WORDS and m - high - low <= _MATCH_WORDS:
+        ops += _match_words(x, y, low, n - high, low, m - high, budget)
+    else:
+        ops += _match_lines(a, b, low, n - high, low, m - high, budget)
+    ops.append(("equal", n - high, n, m - high, m))
+    return _merge_opcodes(ops)
 
 
 def _equal_block_flags(a: _Analysis, b: _Analysis, i1: int, i2: int, j1: int) -> list[int]:
@@ -896,9 +1102,18 @@ def compare_texts(proposal: str, resolution: str) -> Comparison:
 
     Raises:
         TypeError: an argument is not a str.
+        ValueError: an argument is longer than :data:`MAX_TEXT_CHARS`
+            characters; the message names it (``proposal`` or
+            ``resolution``), its length and the limit.
     """
     if not isinstance(proposal, str) or not isinstance(resolution, str):
         raise TypeError("compare_texts expects two strings")
+    for name, text in (("proposal", proposal), ("resolution", resolution)):
+        if len(text) > MAX_TEXT_CHARS:
+            raise ValueError(
+                f"the {name} text is too long to compare: {len(text)} characters "
+                f"(the limit is {MAX_TEXT_CHARS})"
+            )
     a, b = _analyse(proposal), _analyse(resolution)
     if a.words == b.words and a.slots == b.slots:  # same tokens: same normalize()
         shown_p, shown_r = a.prepared.display, b.prepared.display
@@ -914,7 +1129,7 @@ def compare_texts(proposal: str, resolution: str) -> Comparison:
             segments = (Segment("replace", shown_p, shown_r),)
         return Comparison("minor", differences, segments)
 
-    ops = _word_opcodes(a.folded, b.folded)
+    ops = _word_opcodes(a, b)
     differences = tuple(
         Difference(_WORD_KIND_OF_TAG[tag], a.word_text(i1, i2), b.word_text(j1, j2), i1)
         for tag, i1, i2, j1, j2 in ops

@@ -135,6 +135,10 @@ def load_workflow(path: str | Path) -> WorkflowDefinition:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise DefinitionError(str(path), "(file)", str(path), "file not found") from exc
+    except OSError as exc:
+        raise DefinitionError(str(path), "(file)", str(path), f"cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise DefinitionError(str(path), "(file)", str(path), "not UTF-8 text") from exc
     except tomllib.TOMLDecodeError as exc:
         raise DefinitionError(str(path), "(syntax)", str(exc), "not valid TOML") from exc
     return parse_workflow(data, str(path))
@@ -170,6 +174,8 @@ def parse_workflow(data: dict[str, Any], file: str) -> WorkflowDefinition:
     _no_unknown(file, wf, _WF_KEYS, "workflow.")
     name = _req(file, wf, "name", "workflow.", str)
     title = wf.get("title", name)
+    if not isinstance(title, str):
+        raise DefinitionError(file, "workflow.title", title, "must be text")
 
     raw_stages = data.get("stages")
     if not isinstance(raw_stages, dict) or not raw_stages:
@@ -192,7 +198,10 @@ def parse_workflow(data: dict[str, Any], file: str) -> WorkflowDefinition:
             )
         if sname in CASE_FIXED_STATES or sname in PLAN_FIXED_STATES:
             raise DefinitionError(file, f"stages.{sname}", sname, "name is reserved for a state")
-        stages[sname] = Stage(sname, str(st.get("title", sname)), kind, optional)
+        stitle = st.get("title", sname)
+        if not isinstance(stitle, str):
+            raise DefinitionError(file, f"{prefix}title", stitle, "must be text")
+        stages[sname] = Stage(sname, stitle, kind, optional)
 
     raw_phases = data.get("phases")
     if not isinstance(raw_phases, list) or not raw_phases:
@@ -219,8 +228,13 @@ def parse_workflow(data: dict[str, Any], file: str) -> WorkflowDefinition:
             raise DefinitionError(file, f"{prefix}role", role, "role already has a phase")
         if not plist:
             raise DefinitionError(file, f"{prefix}stages", plist, "a phase needs at least one stage")
+        ptitle = ph.get("title", pname)
+        if not isinstance(ptitle, str):
+            raise DefinitionError(file, f"{prefix}title", ptitle, "must be text")
         for j, s in enumerate(plist):
             key = f"{prefix}stages[{j}]"
+            if not isinstance(s, str):
+                raise DefinitionError(file, key, s, "must be a stage name (text)")
             if s not in stages:
                 raise DefinitionError(file, key, s, f"unknown stage; defined: {sorted(stages)}")
             if s in used:
@@ -245,7 +259,7 @@ def parse_workflow(data: dict[str, Any], file: str) -> WorkflowDefinition:
         seen_states.add(pstate)
         seen_names.add(pname)
         seen_roles.add(role)
-        phases.append(Phase(pname, pstate, role, tuple(plist), str(ph.get("title") or pname)))
+        phases.append(Phase(pname, pstate, role, tuple(plist), ptitle or pname))
 
     for sname in stages:
         if sname not in used:

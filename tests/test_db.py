@@ -56,3 +56,26 @@ def test_unreachable_database_is_a_clear_error() -> None:
 def test_public_api_is_exported() -> None:
     for name in bvflow.__all__:
         assert getattr(bvflow, name) is not None
+
+
+def test_several_processes_opening_a_new_database_at_once(tmp_path, db_url: str) -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from .conftest import make_site_dir
+
+    cfg = make_site_dir(tmp_path, db_url) / "config.toml"
+    exe = str(Path(sys.executable).with_name("bvflow"))
+    procs = [subprocess.Popen([exe, "status", "--json", "--config", str(cfg)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(5)]
+    results = [(p.wait(120), p.stdout.read(), p.stderr.read()) for p in procs]  # type: ignore[union-attr]
+    assert [(rc, out.strip()) for rc, out, _ in results] == [(0, "[]")] * 5, results
+
+
+def test_a_file_that_is_no_database_is_a_clear_error(tmp_path) -> None:
+    bad = tmp_path / "x.db"
+    bad.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(BvflowError, match="cannot open the database"):
+        schema_status(make_engine(f"sqlite:///{bad}"))

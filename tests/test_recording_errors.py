@@ -108,3 +108,88 @@ def test_create_plan_bad_input(site: Site) -> None:
                                  args["deadlines"])
         assert err.value.field == field
     assert snapshot(site.engine) == before
+
+
+def test_control_characters_and_huge_text_are_refused(ready: Site) -> None:
+    before = snapshot(ready.engine)
+    for text, words in ((PROPOSAL + "\x00", "U+0000"), ("x " * 150_000, "limit")):
+        with pytest.raises(InputError) as err:
+            services.record_resolution(ready, None, PLAN, "seljord", "kommunestyre",
+                                       date(2025, 6, 5), "passed", text)
+        assert err.value.field == "text" and words in str(err.value)
+    with pytest.raises(InputError) as err:
+        services.create_plan(ready, None, "hp2", "T", "1. Vedteke.\x00")
+    assert err.value.field == "proposal"
+    assert snapshot(ready.engine) == before
+
+
+@pytest.mark.parametrize("ref", ["handlingsplan-2025@²", "handlingsplan-2025@", "handlingsplan-2025@x",
+                                 "handlingsplan-2025@99999999999999999999"])
+def test_bad_version_reference(ready: Site, ref: str) -> None:
+    with pytest.raises(InputError) as err:
+        services.record_resolution(ready, None, ref, "seljord", "kommunestyre", date(2025, 6, 5),
+                                   "passed", as_proposed=True)
+    assert err.value.field == "plan" and "KEY@N" in str(err.value)
+
+
+def test_plan_key_with_a_trailing_newline_is_refused(site: Site) -> None:
+    with pytest.raises(InputError) as err:
+        services.create_plan(site, None, "kk\n", "T", PROPOSAL)
+    assert err.value.field == "plan"
+
+
+def test_dates_out_of_process_order_are_refused(ready: Site, clock: SimulatedClock) -> None:
+    services.record_resolution(ready, None, PLAN, "seljord", "formannskap", date(2025, 5, 15),
+                               "passed", as_proposed=True)
+    with pytest.raises(InputError) as err:
+        services.record_resolution(ready, None, PLAN, "seljord", "kommunestyre", date(2025, 5, 14),
+                                   "passed", as_proposed=True)
+    assert err.value.field == "meeting_date" and "2025-05-15" in str(err.value)
+    clock.set_date(date(2025, 6, 20))
+    for m in ("seljord", "kviteseid", "nissedal", "fyresdal", "tokke", "vinje"):
+        services.record_resolution(ready, None, PLAN, m, "kommunestyre", date(2025, 6, 20), "passed",
+                                   as_proposed=True)
+    before = snapshot(ready.engine)
+    with pytest.raises(InputError) as err:
+        services.decide(ready, None, PLAN, "telemark", "approved", date(2025, 6, 19))
+    assert err.value.field == "decided_on" and "before the plan reached" in str(err.value)
+    assert snapshot(ready.engine) == before
+
+
+def test_recorded_meeting_joins_the_calendar(ready: Site) -> None:
+    from bvflow import queries
+
+    services.record_resolution(ready, None, PLAN, "seljord", "kommunestyre", date(2025, 6, 6),
+                               "passed", as_proposed=True)
+    rows = [m for m in queries.meetings(ready, None, "seljord") if m["date"] == "2025-06-06"]
+    assert [(m["stage"], m["source"]) for m in rows] == [("kommunestyre", "record")]
+
+
+def test_deadlines_past_or_out_of_order_are_refused(site: Site) -> None:
+    with pytest.raises(InputError) as err:
+        services.create_plan(site, None, "a", "A", PROPOSAL, {"municipalities": date(2025, 5, 1)})
+    assert err.value.field == "deadline.municipalities" and "already past" in str(err.value)
+    with pytest.raises(InputError) as err:
+        services.create_plan(site, None, "b", "B", PROPOSAL, {"municipalities": date(2025, 6, 20),
+                                                               "kdd": date(2025, 6, 1)})
+    assert err.value.field == "deadline.kdd" and "municipalities" in str(err.value)
+
+
+def test_scan_cannot_decide_notifications_for_a_future_day(ready: Site) -> None:
+    with pytest.raises(InputError) as err:
+        services.raise_findings(ready, None, date(2030, 1, 1))
+    assert err.value.field == "at"
+
+
+def test_status_shows_the_last_recorded_not_the_latest_dated(ready: Site) -> None:
+    from bvflow import queries
+
+    services.record_resolution(ready, None, PLAN, "vinje", "kommunestyre", date(2025, 6, 2),
+                               "postponed")
+    services.record_resolution(ready, None, PLAN, "vinje", "kommunestyre", date(2025, 6, 9),
+                               "passed", PROPOSAL.replace("2025", "2026"))
+    services.record_resolution(ready, None, PLAN, "vinje", "kommunestyre", date(2025, 6, 9),
+                               "passed", as_proposed=True)
+    (st,) = queries.status(ready, None, PLAN)
+    cell = next(p for p in st.parties if p.party == "vinje").cells[-1]
+    assert (cell.verdict, cell.outcome) == ("identical", "passed")

@@ -231,3 +231,49 @@ def test_one_machine_per_workflow_and_kind(tmp_path: Path) -> None:
     assert machines.MACHINES_BUILT == built
     with pytest.raises(DefinitionError):
         parse_workflow({"workflow": {"name": "x"}}, "x.toml")
+
+
+def test_partnership_without_final_approver_is_refused(tmp_path: Path) -> None:
+    d = make_site_dir(tmp_path, f"sqlite:///{tmp_path}/x.db")
+    p = d / "partnerships" / "vest-telemark.toml"
+    text = p.read_text(encoding="utf-8")
+    p.write_text(text[: text.index('[[parties]]\nkey = "kdd"')], encoding="utf-8")
+    with pytest.raises(DefinitionError) as err:
+        load_site(d / "config.toml")
+    assert err.value.key == "parties" and "'ministry'" in str(err.value)
+
+
+def test_membership_changes_after_submission(tmp_path: Path, db_url: str) -> None:
+    d = make_site_dir(tmp_path, db_url)
+    p = d / "partnerships" / "vest-telemark.toml"
+    original = p.read_text(encoding="utf-8")
+    clock = SimulatedClock()
+    clock.set_date(date(2025, 6, 12))
+    site = Site.open(d / "config.toml", clock)
+    services.create_plan(site, None, "p", "P", "1. Vedteke.\n")
+    services.submit_plan(site, None, "p")
+    site.engine.dispose()
+    # a new municipality joins: it is not a party to the version already out
+    joined = original.replace('[[parties]]\nkey = "telemark"',
+                              '[[parties]]\nkey = "drangedal"\nname = "Drangedal kommune"\n'
+                              'role = "municipality"\n\n[[parties]]\nkey = "telemark"')
+    p.write_text(joined, encoding="utf-8")
+    site = Site.open(d / "config.toml", clock)
+    with pytest.raises(Exception, match="was not a party when version 1 was submitted") as err:
+        services.record_resolution(site, None, "p", "drangedal", "kommunestyre", date(2025, 6, 12),
+                                   "passed", as_proposed=True)
+    assert err.value.field == "party"  # type: ignore[attr-defined]
+    (st,) = queries.status(site, None, "p")
+    assert "drangedal" not in {r.party for r in st.parties}
+    site.engine.dispose()
+    # a municipality leaves while the version is in progress: refused, naming file and party
+    p.write_text(original.replace('key = "vinje"', 'key = "vinje-old"', 1)
+                 .replace('key = "vinje-old"\nname = "Vinje kommune"\nrole = "municipality"',
+                          'key = "vinje-old"\nname = "Vinje kommune"\nrole = "municipality"'),
+                 encoding="utf-8")
+    site = Site.open(d / "config.toml", clock)
+    with pytest.raises(DefinitionError) as derr:
+        site.scope(None)
+    assert (derr.value.file, derr.value.key, derr.value.value) == (str(p), "parties", "vinje")
+    assert "p@1 is in progress" in str(derr.value)
+    site.engine.dispose()
