@@ -487,7 +487,10 @@ def check_text(proposal_file: Path, resolution_file: Path, json_: JsonOpt = Fals
                                 ("resolution_file", resolution_file, resolution)):
         if not content.strip():
             raise InputError(name, str(path), "the file is empty")
-    c = compare_texts(proposal, resolution)
+    try:
+        c = compare_texts(proposal, resolution)
+    except ValueError as exc:  # the texts are longer than the comparison allows
+        raise InputError("resolution_file", str(resolution_file), str(exc)) from None
     if json_:
         _print_json(c.to_dict())
         return

@@ -113,11 +113,14 @@ and trailing words are set aside (for speed; the matcher runs on the middle).
 When the middle has more than ``_MATCH_WORDS`` (2,000) words on either side,
 it is first aligned by lines (a line is the case-folded words between two line
 breaks; ``SequenceMatcher`` with ``autojunk=True`` over line ids) and the word
-matcher runs only inside each changed block of lines; a changed block that
+matcher runs only inside each changed block of lines; a changed block of lines
+with more than 2,000 words on a side is aligned by sentences the same way
+(units ending at ``. ! ? : ;``, an ignored list marker or end-of-point full
+stop: these survive re-wrapping, lines do not), and a changed block that
 still has more than 2,000 words on either side becomes one coarse
 ``changed``/``added``/``removed`` difference.  Every matcher call is charged to
-a budget per comparison (``_MATCH_BUDGET``, about one second of work); once it
-is spent, the remaining blocks are coarse as well, so no input makes the
+a budget per comparison (``_MATCH_BUDGET``, at most about a second of work);
+once it is spent, the remaining blocks are coarse as well, so no input makes the
 comparison hang.  Only the differences and segments depend on this alignment:
 the verdict is decided first, in linear time, on the normalised token lists.
 For ``minor`` the differences have kind ``case`` or ``punctuation``; for
@@ -128,9 +131,9 @@ as compared: ignored list markers and end-of-point full stops are left out.
 
 Texts longer than :data:`MAX_TEXT_CHARS` (200,000 characters) are refused
 with ``ValueError`` (the callers turn it into a user error); resolutions are
-far shorter.  Up to that size a comparison takes well under a second or two
-even in the worst case (e.g. a 200,000-character text against itself with the
-lines in reverse order).
+far shorter.  Up to that size a comparison takes at most about a second even
+in the worst case (a 200,000-character text against itself with the lines in
+reverse order: about 0.1 s; it took 45 s before the line alignment).
 
 Results are cached per input text (a small bounded cache), so comparing the
 same proposal with many resolutions tokenises the proposal once.
@@ -142,8 +145,9 @@ import difflib
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, pairwise
 
 __all__ = [
     "DIFFERENCE_KINDS",
@@ -176,10 +180,11 @@ _MATCH_WORDS = 2_000
 """Blocks with more words than this on either side are not given to the word
 matcher (``SequenceMatcher`` is quadratic in the worst case)."""
 
-_MATCH_BUDGET = 12_000_000
+_MATCH_BUDGET = 5_000_000
 """Work units (inner-loop steps of ``SequenceMatcher.find_longest_match``, see
-:class:`_BoundedMatcher`) one comparison may spend on alignment; about one
-second.  Blocks left when it is spent are shown as coarse replacements."""
+:class:`_BoundedMatcher`) one comparison may spend on alignment; at most
+about a second (50-250 ns a unit).  Blocks left when it is spent are shown as
+coarse replacements."""
 
 _WORD_KINDS = frozenset(("added", "removed", "changed"))
 _MINOR_KINDS = frozenset(("case", "punctuation"))
@@ -322,6 +327,9 @@ _DIGIT_GROUPS_RE = re.compile(
     r"\d(?<![^\W_]\d)\d{0,2}(?:(?:[ ]+|[ ]*\n[ ]*)\d{3}(?![^\W_]))+"
 )
 _GROUP_SPACE_RE = re.compile(r"[ \n]")
+#: What in the gap before a word makes it start a unit of alignment.
+_UNIT_END_RE = {"line": re.compile("\n"), "sentence": re.compile(f"[.!?:;{_BLANK}]")}
+_UNIT_KINDS = ("line", "sentence")
 _FIRST_WS_RE = re.compile(r"\s")
 _SPACE_RUN_RE = re.compile(r"\s+")
 _BLANK_RUN_RE = re.compile(f"{_BLANK}+")
@@ -513,10 +521,10 @@ class _Analysis:
     ``folded``: their casefold; ``slots``: ``len(words) + 1`` strings, slot
     ``k`` being the canonical punctuation characters of gap ``k`` (before word
     ``k``), one character per punctuation token.  Offsets (:meth:`_offset`) and
-    line starts (:meth:`line_starts`) are computed on first use.
+    unit starts (:meth:`unit_starts`) are computed on first use.
     """
 
-    __slots__ = ("prepared", "parts", "words", "folded", "slots", "_starts", "_lines")
+    __slots__ = ("prepared", "parts", "words", "folded", "slots", "_starts", "_units")
 
     def __init__(self, prepared: _Prepared) -> None:
         canon = prepared.canon
@@ -536,7 +544,7 @@ class _Analysis:
             _SPACE_RUN_RE.sub("", _JOIN.join(parts[0::2])).split(_JOIN)
         )
         self._starts: list[int] | None = None
-        self._lines: list[int] | None = None
+        self._units: dict[str, list[int]] = {}
 
     def _offset(self, part: int) -> int:
         """Return the offset in ``cleaned`` where ``parts[part]`` starts
@@ -547,14 +555,18 @@ class _Analysis:
             starts = self._starts = list(accumulate(map(len, self.parts), initial=0))
         return starts[part]
 
-    def line_starts(self) -> list[int]:
-        """Return the ascending indices of the words that begin a line: 0 and
-        every word with a line break in the gap before it (built on first use)."""
-        lines = self._lines
-        if lines is None:
+    def unit_starts(self, kind: str) -> list[int]:
+        """Return the ascending indices of the words that begin a unit of
+        ``kind`` (built on first use): 0 and every word whose gap before it
+        has a line break (``"line"``) or a full stop, ``! ? : ;``, an ignored
+        list marker or an ignored end-of-point full stop (``"sentence"``:
+        these do not move when a text is re-wrapped)."""
+        starts = self._units.get(kind)
+        if starts is None:
             gaps = self.parts[2:-1:2]  # the gaps before words 1 .. len(words) - 1
-            lines = self._lines = [0, *(k for k, gap in enumerate(gaps, 1) if "\n" in gap)]
-        return lines
+            found = _UNIT_END_RE[kind].search
+            starts = self._units[kind] = [0, *(k for k, gap in enumerate(gaps, 1) if found(gap))]
+        return starts
 
     def _word_span(self, index: int) -> tuple[int, int]:
         """Return ``(start, end)`` of word ``index`` in ``cleaned``."""
@@ -862,7 +874,9 @@ class _BoundedMatcher(difflib.SequenceMatcher):
     when ``budget[0]`` would drop below zero.
     """
 
-    def __init__(self, a: list[object], b: list[object], budget: list[int], autojunk: bool) -> None:
+    def __init__(
+        self, a: Sequence[Hashable], b: Sequence[Hashable], budget: list[int], autojunk: bool
+    ) -> None:
         budget[0] -= len(a) + len(b)
         if budget[0] < 0:
             raise _OverBudget
@@ -906,38 +920,48 @@ def _match_words(
     return [(tag, p1 + i1, p2 + i1, q1 + j1, q2 + j1) for tag, p1, p2, q1, q2 in opcodes]
 
 
-def _line_bounds(analysis: _Analysis, low: int, high: int) -> list[int]:
-    """Return the word indices that cut words ``low..high-1`` into lines:
-    ``[low, <line starts inside>, high]`` (``[low]`` when the range is empty)."""
+def _unit_bounds(analysis: _Analysis, kind: str, low: int, high: int) -> list[int]:
+    """Return the word indices that cut words ``low..high-1`` into units of
+    ``kind``: ``[low, <unit starts inside>, high]`` (``[low]`` when empty)."""
     if low >= high:
         return [low]
-    starts = analysis.line_starts()
+    starts = analysis.unit_starts(kind)
     inner = starts[bisect_right(starts, low) : bisect_left(starts, high)]
     return [low, *inner, high]
 
 
-def _match_lines(
-    a: _Analysis, b: _Analysis, i1: int, i2: int, j1: int, j2: int, budget: list[int]
+def _match_blocks(
+    a: _Analysis, b: _Analysis, i1: int, i2: int, j1: int, j2: int, budget: list[int], level: int = 0
 ) -> list[_Opcode]:
     """Return word opcodes turning words ``i1..i2-1`` of ``a`` into words
-    ``j1..j2-1`` of ``b``, aligning lines first (``SequenceMatcher`` with
-    ``autojunk=True`` over line ids; a line is its case-folded words) and then
-    the words inside each changed block of lines (:func:`_match_words`)."""
-    a_bounds, b_bounds = _line_bounds(a, i1, i2), _line_bounds(b, j1, j2)
+    ``j1..j2-1`` of ``b``.
+
+    Small ranges (at most ``_MATCH_WORDS`` words a side) go to the word
+    matcher.  Larger ones are aligned by units of ``_UNIT_KINDS[level]``
+    first (``SequenceMatcher`` with ``autojunk=True`` over unit ids; a unit
+    is its case-folded words), and each changed block of units is matched the
+    same way at the next level (lines, then sentences, which survive
+    re-wrapping); past the last level a large block is one coarse opcode.
+    """
+    small = i2 - i1 <= _MATCH_WORDS and j2 - j1 <= _MATCH_WORDS
+    if small or level >= len(_UNIT_KINDS) or i1 == i2 or j1 == j2:
+        return _match_words(a.folded, b.folded, i1, i2, j1, j2, budget)
+    kind = _UNIT_KINDS[level]
+    a_bounds, b_bounds = _unit_bounds(a, kind, i1, i2), _unit_bounds(b, kind, j1, j2)
     ids: dict[tuple[str, ...], int] = {}
-    a_lines = [ids.setdefault(a.folded[s:e], len(ids)) for s, e in zip(a_bounds, a_bounds[1:])]
-    b_lines = [ids.setdefault(b.folded[s:e], len(ids)) for s, e in zip(b_bounds, b_bounds[1:])]
+    a_units = [ids.setdefault(a.folded[s:e], len(ids)) for s, e in pairwise(a_bounds)]
+    b_units = [ids.setdefault(b.folded[s:e], len(ids)) for s, e in pairwise(b_bounds)]
     try:
-        line_ops = _BoundedMatcher(a_lines, b_lines, budget, True).get_opcodes()
+        unit_ops = _BoundedMatcher(a_units, b_units, budget, True).get_opcodes()
     except _OverBudget:
-        line_ops = [("replace", 0, len(a_lines), 0, len(b_lines))]
+        return _coarse(i1, i2, j1, j2)
     ops: list[_Opcode] = []
-    for tag, p1, p2, q1, q2 in line_ops:
+    for tag, p1, p2, q1, q2 in unit_ops:
         w1, w2, v1, v2 = a_bounds[p1], a_bounds[p2], b_bounds[q1], b_bounds[q2]
         if tag == "equal":
             ops.append((tag, w1, w2, v1, v2))
         else:
-            ops.extend(_match_words(a.folded, b.folded, w1, w2, v1, v2, budget))
+            ops.extend(_match_blocks(a, b, w1, w2, v1, v2, budget, level + 1))
     return ops
 
 
@@ -960,8 +984,8 @@ def _word_opcodes(a: _Analysis, b: _Analysis) -> list[_Opcode]:
     """Return ``difflib``-style opcodes ``(tag, i1, i2, j1, j2)`` turning the
     case-folded words of ``a`` into those of ``b``: common leading/trailing
     words are ``equal``; the middle goes to the word matcher when it has at
-    most ``_MATCH_WORDS`` words on each side, else it is aligned by lines
-    first (:func:`_match_lines`).  All matching shares one budget
+    most ``_MATCH_WORDS`` words on each side, else it is aligned by lines and
+    sentences first (:func:`_match_blocks`).  All matching shares one budget
     (``_MATCH_BUDGET``), so the time is bounded whatever the texts."""
     x, y = a.folded, b.folded
     n, m = len(x), len(y)
@@ -969,10 +993,7 @@ def _word_opcodes(a: _Analysis, b: _Analysis) -> list[_Opcode]:
     high = _common_prefix(x[low:][::-1], y[low:][::-1])
     budget = [_MATCH_BUDGET]
     ops: list[_Opcode] = [("equal", 0, low, 0, low)]
-    if n - high - low <= _MATCH_WORDS and m - high - low <= _MATCH_WORDS:
-        ops += _match_words(x, y, low, n - high, low, m - high, budget)
-    else:
-        ops += _match_lines(a, b, low, n - high, low, m - high, budget)
+    ops += _match_blocks(a, b, low, n - high, low, m - high, budget)
     ops.append(("equal", n - high, n, m - high, m))
     return _merge_opcodes(ops)
 

@@ -8,6 +8,8 @@ named by its id.
 from __future__ import annotations
 
 import json
+import random
+import textwrap
 import time
 import unicodedata
 from pathlib import Path
@@ -17,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bvflow.textcompare import (
+    MAX_TEXT_CHARS,
     VERDICTS,
     Comparison,
     Difference,
@@ -328,6 +331,184 @@ def test_marker_touching_the_text_and_unicode_bullets() -> None:
     assert verdict(proposal, "1.1. Planen vert vedteken\n1.2. Rådmannen får fullmakt") == (
         "identical"
     )
+
+
+# -- meaningful symbols are words ---------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("proposal", "resolution", "expected"),
+    [
+        # the tester's cases
+        ("Endring: -5 mill.", "Endring: 5 mill.", ("removed", "-", "")),
+        ("−5", "+5", ("changed", "−", "+")),
+        ("20 %", "20 ‰", ("changed", "%", "‰")),
+        ("§ 5", "5", ("removed", "§", "")),
+        # the rest of the kind
+        ("Sjå ¶ 3.", "Sjå 3.", ("removed", "¶", "")),
+        ("Ramma er $ 5 mill.", "Ramma er € 5 mill.", ("changed", "$", "€")),
+        ("Ramma er £5.", "Ramma er ¥5.", ("changed", "£", "¥")),
+        ("Ramma er ₹5.", "Ramma er 5.", ("removed", "₹", "")),  # any category Sc
+        ("Renta er +2 %.", "Renta er 2 %.", ("removed", "+", "")),
+        ("a + b = c", "a b = c", ("removed", "+", "")),
+        ("a + b = c", "a + b c", ("removed", "=", "")),
+        ("Talet er < 5.", "Talet er > 5.", ("changed", "<", ">")),
+        ("Talet er ≤ 5.", "Talet er ≥ 5.", ("changed", "≤", "≥")),
+        ("Talet er 5 × 3.", "Talet er 5 ÷ 3.", ("changed", "×", "÷")),
+        ("Avviket er ± 5 %.", "Avviket er 5 %.", ("removed", "±", "")),  # any category Sm
+        ("Renta er 5 ‱.", "Renta er 5.", ("removed", "‱", "")),
+        ("Plan- & bygningslova", "Plan- bygningslova", ("removed", "&", "")),
+        # a minus sign at the start of a token, whatever dash is used
+        ("Endring: –5 mill.", "Endring: 5 mill.", ("removed", "–", "")),
+        ("Endring: \u22125 mill.", "Endring: +5 mill.", ("changed", "\u2212", "+")),
+        ("Endring (-5 mill.) i år", "Endring (5 mill.) i år", ("removed", "-", "")),
+        ("Endring «-5» i år", "Endring «5» i år", ("removed", "-", "")),
+        ("Endring x=-5 i år", "Endring x=5 i år", ("removed", "-", "")),
+        ("Endring:\n-5 mill.", "Endring:\n5 mill.", ("removed", "-", "")),
+        ("Endring: -5 mill.", "Endring: - 5 mill.", ("removed", "-", "")),
+    ],
+)
+def test_meaningful_symbols_are_words(
+    proposal: str, resolution: str, expected: tuple[str, str, str]
+) -> None:
+    comparison = compare_texts(proposal, resolution)
+    assert comparison.verdict == "different"
+    assert triples(comparison) == [expected]
+    assert verdict(resolution, proposal) == "different"
+
+
+@pytest.mark.parametrize(
+    ("proposal", "resolution"),
+    [
+        ("Renta er 5 %.", "Renta er 5%."),  # white space only
+        ("Renta er 5 ‰.", "Renta er 5\u00a0‰."),
+        ("Sjå § 5.", "Sjå §5."),
+        ("Ramma er 1 000 000 €.", "Ramma er 1000000€."),
+        ("Endring: -5 mill.", "Endring: \u22125 mill."),  # all minus signs are one word
+        ("Endring: -5 mill.", "Endring: –5 mill."),
+        ("Endring: -5 mill.", "Endring: \u20105 mill."),
+        ("Endring: (-5 mill.)", "Endring: ( −5 mill.)"),
+        ("perioden 2026-2029", "perioden 2026\u22122029"),  # a dash between numbers is a range
+        ("perioden 2026–2029", "perioden 2026 – 2029"),
+        ("vegen E-39", "vegen E–39"),  # a dash after a letter is punctuation
+        ("Kommunestyret vedtek:\n- 5 mill. til vegar", "Kommunestyret vedtek:\n• 5 mill. til vegar"),
+        ("- 5 mill. til vegar", "5 mill. til vegar"),  # a list marker, not a sign
+    ],
+)
+def test_symbols_keep_identical_where_only_form_differs(proposal: str, resolution: str) -> None:
+    assert verdict(proposal, resolution) == "identical"
+    assert verdict(resolution, proposal) == "identical"
+
+
+@pytest.mark.parametrize(
+    ("proposal", "resolution", "expected"),
+    [
+        ("Endring: -5 mill.", "Endring -5 mill.", ("punctuation", ":", "")),
+        ("vegen E-39", "vegen E 39", ("punctuation", "-", "")),
+        ("perioden 2026-2029", "perioden 2026/2029", ("punctuation", "-", "/")),
+        ("Renta er 5 %.", "renta er 5 %.", ("case", "Renta", "renta")),
+    ],
+)
+def test_punctuation_next_to_symbols_stays_minor(
+    proposal: str, resolution: str, expected: tuple[str, str, str]
+) -> None:
+    comparison = compare_texts(proposal, resolution)
+    assert comparison.verdict == "minor"
+    assert triples(comparison) == [expected]
+
+
+def test_normalize_shows_symbols_and_the_minus_word() -> None:
+    assert normalize("Endring: -5 mill. (–3 %)") == "Endring : − 5 mill . ( − 3 % )"
+    assert normalize("perioden 2026–2029") == "perioden 2026 - 2029"
+    assert normalize("§5") == normalize("§ 5") == "§ 5"
+
+
+# -- size limit and worst-case speed -------------------------------------------
+
+
+def _long_text(size: int) -> str:
+    """Return a resolution-like text of exactly ``size`` characters."""
+    lines: list[str] = []
+    total = index = 0
+    while total < size:
+        line = (f"{index + 1}. Kommunestyret løyver {index * 7 % 1000} 000 kr til tiltak {index} "
+                f"i handlingsplanen for {2025 + index % 10}, jf. § {index % 40 + 1}.")
+        lines.append(line)
+        total += len(line) + 1
+        index += 1
+    return "\n".join(lines)[:size]
+
+
+def test_too_long_text_raises_value_error() -> None:
+    assert MAX_TEXT_CHARS == 200_000
+    long_text = _long_text(MAX_TEXT_CHARS + 1)
+    with pytest.raises(ValueError, match=r"proposal.*200001.*200000"):
+        compare_texts(long_text, "Planen vert vedteken.")
+    with pytest.raises(ValueError, match=r"resolution.*200001.*200000"):
+        compare_texts("Planen vert vedteken.", long_text)
+    assert verdict(long_text[:-1], long_text[:-1]) == "identical"  # the limit itself is allowed
+
+
+def test_longest_texts_with_reversed_lines_are_fast() -> None:
+    proposal = _long_text(MAX_TEXT_CHARS)
+    resolution = "\n".join(proposal.split("\n")[::-1])
+    assert len(resolution) == MAX_TEXT_CHARS
+    start = time.perf_counter()
+    comparison = compare_texts(proposal, resolution)
+    elapsed = time.perf_counter() - start
+    assert comparison.verdict == "different"
+    assert comparison.differences
+    assert elapsed < 10.0  # about 0.1 s on a developer machine; before the fix about 45 s
+
+
+@pytest.mark.parametrize(
+    "kind", ["repeated lines shuffled", "staircase", "one line, words reversed", "every other line"]
+)
+def test_pathological_long_texts_are_fast(kind: str) -> None:
+    # texts that make a plain difflib.SequenceMatcher quadratic or worse
+    rng = random.Random(7)
+    if kind == "repeated lines shuffled":
+        lines = [f"linje {rng.randrange(200)}" for _ in range(20_000)]
+        proposal, resolution = "\n".join(lines), "\n".join(rng.sample(lines, len(lines)))
+    elif kind == "staircase":
+        proposal = "\n".join(f"w{i}" for i in range(30_000))
+        resolution = "\n".join(f"w{i}\nx" for i in range(30_000))
+    elif kind == "one line, words reversed":
+        proposal = _long_text(MAX_TEXT_CHARS).replace("\n", " ")
+        resolution = " ".join(proposal.split()[::-1])
+    else:
+        proposal = "\n".join(f"Linje {i % 2} vert vedteken." for i in range(12_000))
+        resolution = "\n".join(f"Linje {i % 2 + i % 2 * i} vert vedteken." for i in range(12_000))
+    proposal, resolution = proposal[:MAX_TEXT_CHARS], resolution[:MAX_TEXT_CHARS]
+    start = time.perf_counter()
+    comparison = compare_texts(proposal, resolution)
+    elapsed = time.perf_counter() - start
+    assert comparison.verdict == "different"
+    assert elapsed < 10.0
+
+
+def test_long_texts_keep_exact_verdicts_and_fine_differences() -> None:
+    proposal = _long_text(MAX_TEXT_CHARS)
+    part = proposal[:190_000]  # with CRLF line ends still within the limit
+    assert verdict(part, part.replace("\n", "\r\n")) == "identical"
+    assert verdict(proposal, proposal.replace(" ", "\u00a0")) == "identical"
+    assert verdict(proposal, proposal.upper()) == "minor"
+    changed = proposal.replace("tiltak 1500 ", "tiltak 1501 ")
+    assert triples(compare_texts(proposal, changed)) == [("changed", "1500", "1501")]
+    # re-wrapped: no line matches, the sentences still do (a no-break space
+    # keeps every number on the line of the word before it, so no line of the
+    # re-wrapped text starts with a number that could be a list marker)
+    flat = " ".join(
+        f"Kommunestyret løyver\u00a0{index * 7 % 1000} kr til tiltak\u00a0{index} i planen."
+        for index in range(3_000)
+    )
+    rewrapped = textwrap.fill(flat, 70).replace("tiltak\u00a0900 ", "tiltak\u00a0901 ")
+    assert len(flat.split()) > 10 * 2_000 and flat.count("\n") == 0
+    # minor, not identical: a full stop before a line break ends a point
+    assert verdict(flat, textwrap.fill(flat, 70)) == "minor"
+    comparison = compare_texts(flat, rewrapped)
+    assert comparison.verdict == "different"
+    assert triples(comparison) == [("changed", "900", "901")]
 
 
 # -- segments, rendering, dict shapes ------------------------------------------
