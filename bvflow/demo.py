@@ -30,6 +30,7 @@ from .render import (
     render_overview,
     render_record,
     render_status,
+    render_summary,
 )
 from .site import Site
 
@@ -157,9 +158,12 @@ def _replay(site: Site, clock: SimulatedClock, script: dict[str, Any], directory
             if _fkey(f) not in seen:
                 seen[_fkey(f)] = f
                 echo(f"  nytt funn: [{f.kind}] {f.message_in(lang)}")
+        statuses = queries.status(site, part, key)
         if step.get("show"):
             echo("")
-            echo(_indent(render_status(queries.status(site, part, key), scope.config.workflow, lang)))
+            echo(_indent(render_status(statuses, scope.config.workflow, lang)))
+        else:
+            echo("  " + render_summary(statuses[0], scope.config.workflow, lang))
     echo("Funn systemet sjølv reiste undervegs:")
     echo(_indent(render_findings(sorted(seen.values(), key=lambda f: (f.key_date, f.party)), lang)))
     n = len(queries.outbox(site, part))

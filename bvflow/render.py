@@ -16,7 +16,7 @@ from .workflow import WorkflowDefinition
 
 __all__ = [
     "case_state_label", "plan_state_label", "render_findings", "render_history",
-    "render_overview", "render_record", "render_status",
+    "render_overview", "render_record", "render_status", "render_summary",
 ]
 
 _VERDICT_MARK = {"identical": "=", "minor": "≈", "different": "≠"}
@@ -150,3 +150,14 @@ def render_record(r: RecordResult, wf: WorkflowDefinition, lang: str = "nn") -> 
     if r.comparison and r.verdict != "identical" and r.outcome in ("passed", "passed_with_amendments"):
         line += "\n" + render_diff(r.comparison).rstrip("\n") + "\n(" + text(lang, "label.diff") + ")"
     return line + "\n"
+
+
+def render_summary(st: VersionStatus, wf: WorkflowDefinition, lang: str = "nn") -> str:
+    """One line: the plan's state and the parties grouped by where they stand."""
+    groups: dict[str, list[str]] = {}
+    for p in st.parties:
+        if p.state != "waiting":
+            groups.setdefault(case_state_label(wf, p.state, lang), []).append(p.party)
+    parts = [f"{label}: {', '.join(keys)}" for label, keys in groups.items()]
+    return f"status {st.plan} v{st.version}: {plan_state_label(wf, st.state, lang)}" + (
+        " — " + "; ".join(parts) if parts else "")
