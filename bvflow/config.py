@@ -37,6 +37,10 @@ from .workflow import WorkflowDefinition, load_workflow
 
 __all__ = [
     "Contact",
+    "MailSettings",
+    "ReminderConfig",
+    "RevisionConfig",
+    "WheelConfig",
     "PartnershipConfig",
     "PartyConfig",
     "SiteConfig",
@@ -80,6 +84,38 @@ class SteeringGroup(_Strict):
     contacts: list[Contact] = []
 
 
+MonthDay = str  # "MM-DD"
+
+
+class RevisionConfig(_Strict):
+    """One plan revision of the year: when it opens, and its deadline per phase
+    (``"MM-DD"`` in the year it opens, or the next year when earlier than ``opens``)."""
+
+    name: str = Field(min_length=1)
+    opens: MonthDay = Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
+    deadlines: dict[str, MonthDay] = {}
+
+
+class WheelConfig(_Strict):
+    """KDD's annual wheel (årshjul), in Europe/Oslo. All dates are ``"MM-DD"``.
+    Source: seed (two revisions a year, one political meeting, yearly reporting,
+    delivery to KDD by 27 June in 2025); the dates are defaults to edit."""
+
+    revisions: list[RevisionConfig] = []
+    political_meeting: MonthDay | None = None
+    reporting_deadline: MonthDay | None = None
+    delivery_deadline: MonthDay | None = None
+
+
+class ReminderConfig(_Strict):
+    """Reminder rules. Working days skip weekends and Norwegian public holidays."""
+
+    before_deadline: list[int] = Field(default=[10, 5, 2])
+    escalate_after: int = Field(default=5, ge=1, le=60)
+    digest_weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday"] = "monday"
+    send_window: tuple[str, str] = ("08:00", "16:00")
+
+
 class PartnershipHead(_Strict):
     key: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)
     name: str = Field(min_length=1)
@@ -90,6 +126,8 @@ class _PartnershipFile(_Strict):
     partnership: PartnershipHead
     steering_group: SteeringGroup = SteeringGroup()
     parties: list[PartyConfig] = Field(min_length=1)
+    wheel: WheelConfig = WheelConfig()
+    reminders: ReminderConfig = ReminderConfig()
 
 
 @dataclass(frozen=True)
@@ -105,6 +143,8 @@ class PartnershipConfig:
     steering_group: SteeringGroup
     parties: tuple[PartyConfig, ...]
     paths: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    wheel: WheelConfig = field(default_factory=WheelConfig)
+    reminders: ReminderConfig = field(default_factory=ReminderConfig)
 
     def party(self, key: str) -> PartyConfig | None:
         return next((p for p in self.parties if p.key == key), None)
@@ -114,6 +154,27 @@ class _SiteSection(_Strict):
     database_url: str = "sqlite:///bvflow.db"
     language: Language = "nn"
     default_partnership: str | None = None
+
+
+class MailSettings(_Strict):
+    """How mail leaves. ``transport``: ``folder`` (default: ``.eml`` files in
+    ``folder``, nothing installed) or ``smtp``. ``security``: ``starttls``
+    (port 587, required, never a silent fall-back), ``tls`` (implicit, 465) or
+    ``none`` (only for a local relay). The password comes from
+    ``BVFLOW_SMTP_PASSWORD`` when not given here."""
+
+    transport: Literal["folder", "smtp"] = "folder"
+    folder: str = "outbox"
+    sender: str = "bvflow <bvflow@localhost>"
+    host: str = "localhost"
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password: str | None = None
+    timeout_seconds: float = Field(default=30, gt=0)
+    batch_size: int = Field(default=50, ge=1)
+    retry_base_seconds: int = Field(default=60, ge=1)
+    max_attempts: int = Field(default=8, ge=1)
 
 
 class _FindingsSection(_Strict):
@@ -127,6 +188,7 @@ class _PartnershipRef(_Strict):
 class _SiteFile(_Strict):
     site: _SiteSection = _SiteSection()
     findings: _FindingsSection = _FindingsSection()
+    mail: MailSettings = MailSettings()
     partnerships: list[_PartnershipRef] = Field(min_length=1)
 
 
@@ -141,6 +203,7 @@ class SiteConfig:
     missing_record_working_days: int
     partnerships: tuple[PartnershipConfig, ...]
     default_partnership: str | None = None
+    mail: MailSettings = field(default_factory=MailSettings)
 
     def partnership(self, key: str | None) -> PartnershipConfig:
         """The partnership ``key``; when ``key`` is None, the only one, or
@@ -254,6 +317,7 @@ def load_partnership(path: Path, config_dir: Path) -> PartnershipConfig:
     return PartnershipConfig(
         key=pf.partnership.key, name=pf.partnership.name, file=str(path), digest=digest,
         workflow=wf, steering_group=pf.steering_group, parties=tuple(pf.parties), paths=paths,
+        wheel=pf.wheel, reminders=pf.reminders,
     )
 
 
@@ -287,8 +351,13 @@ def load_site(path: str | Path | None = None) -> SiteConfig:
     if default is not None and default not in {x.key for x in parts}:
         raise DefinitionError(str(p), "site.default_partnership", default,
                               f"no such partnership; known: {', '.join(x.key for x in parts)}")
+    mail = sf.mail
+    if not Path(mail.folder).is_absolute():
+        mail = mail.model_copy(update={"folder": str((p.parent / mail.folder).resolve())})
+    if mail.password is None and os.environ.get("BVFLOW_SMTP_PASSWORD"):
+        mail = mail.model_copy(update={"password": os.environ["BVFLOW_SMTP_PASSWORD"]})
     return SiteConfig(p, url, language, sf.findings.missing_record_working_days, tuple(parts),
-                      default)
+                      default, mail)
 
 
 def _absolute_sqlite(url: str, base: Path) -> str:

@@ -27,7 +27,9 @@ __all__ = [
     "PartyCase",
     "Plan",
     "PlanVersion",
+    "JobRun",
     "Resolution",
+    "SchedulerLease",
     "UTCDateTime",
 ]
 
@@ -225,10 +227,38 @@ class OutboxMessage(SQLModel, table=True):
     language: str = Field(default="nn", max_length=8)
     subject: str = Field(sa_column=Column(Text, nullable=False))
     body_text: str = Field(sa_column=Column(Text, nullable=False))
+    body_html: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: datetime = _instant()
     due_at: datetime = _instant()
+    #: the latest useful moment to send (e.g. the deadline a reminder is about); None: no limit
+    latest_at: datetime | None = _instant(nullable=True)
+    #: when a temporary failure may be retried (None: as soon as due)
+    next_attempt_at: datetime | None = _instant(nullable=True)
     status: str = Field(default="pending", max_length=16, index=True)
     attempts: int = 0
     message_id: str = Field(default="", max_length=255)
     sent_at: datetime | None = _instant(nullable=True)
     last_error: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Who runs the scheduler: one row per lease ``name``; the holder renews
+    ``expires_at`` (UTC) while it lives, and another process may take it over
+    only after it has expired (one active scheduler across processes)."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=200)
+    expires_at: datetime = _instant()
+
+
+class JobRun(SQLModel, table=True):
+    """A piece of scheduled work that must happen once per key (e.g. the weekly
+    digest of week 2026-W53, a revision opened for 2025-09-01): the unique key
+    makes a rerun, a restart or a second process a no-op."""
+
+    __table_args__ = (UniqueConstraint("partnership_id", "job", "run_key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    job: str = Field(max_length=64)
+    run_key: str = Field(max_length=128)
+    done_at: datetime = _instant()
