@@ -10,12 +10,20 @@ runs inside a database transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateNotFound,
+    select_autoescape,
+)
 from sqlmodel import Session, col, select
 
 from .config import Contact
@@ -24,9 +32,13 @@ from .errors import DeliveryError
 from .findings import Finding
 from .messages import fmt_date, text
 from .models import OutboxMessage
+from .sendwindow import send_slot
 from .site import Scope
 
-__all__ = ["queue_findings", "recipients_for", "template_environment", "withdraw_stale"]
+__all__ = [
+    "Notice", "finding_notice", "queue_findings", "queue_notices", "recipients_for",
+    "template_environment", "withdraw_stale",
+]
 
 
 @lru_cache(maxsize=8)
@@ -64,13 +76,105 @@ def recipients_for(scope: Scope, concerns: Iterable[str]) -> list[Contact]:
     return list(seen.values())
 
 
-def _render(env: Environment, lang: str, kind: str, values: dict[str, object]) -> tuple[str, str]:
+def _render(env: Environment, lang: str, kind: str, values: dict[str, object]) -> tuple[str, str, str]:
+    """(subject, text, html) of template ``kind`` in ``lang``; html is "" when
+    the language has no ``.html.j2`` for it."""
     try:
         subject = env.get_template(f"{lang}/{kind}.subject.j2").render(values)
         body = env.get_template(f"{lang}/{kind}.txt.j2").render(values)
+        try:
+            html_template = env.get_template(f"{lang}/{kind}.html.j2")
+        except TemplateNotFound:
+            html = ""
+        else:
+            html = html_template.render(values)
     except TemplateError as exc:
         raise DeliveryError(f"template {lang}/{kind}: {exc}") from exc
-    return " ".join(subject.split()), body
+    return " ".join(subject.split()), body, html
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something to tell people, before it is addressed and rendered.
+
+    ``key`` identifies it (the recipient is added for the dedupe key);
+    ``values(lang)`` gives the template variables in a recipient's language
+    (``recipient`` and ``partnership`` are added); ``due_at``/``latest_at`` are
+    UTC instants (None: now / no limit) and are moved into the send window.
+    """
+
+    kind: str
+    key: str
+    concerns: tuple[str, ...]
+    values: Callable[[str], dict[str, object]]
+    plan_version_id: int | None = None
+    party: str | None = None
+    severity: str = ""
+    due_at: datetime | None = None
+    latest_at: datetime | None = None
+
+
+def queue_notices(session: Session, scope: Scope, notices: Iterable[Notice], now: datetime,
+                  site_dir: str | None) -> list[OutboxMessage]:
+    """Add an outbox row per notice and recipient not yet queued (dedupe key
+    ``<key>:<email>``); return the new rows. Runs in the caller's transaction.
+
+    Raises: DeliveryError when a template fails (nothing is queued then).
+    """
+    notices = list(notices)
+    if not notices:
+        return []
+    env = template_environment(site_dir)
+    window = scope.config.reminders.send_window
+    wanted: dict[str, tuple[Notice, Contact]] = {}
+    for n in notices:
+        for c in recipients_for(scope, n.concerns):
+            wanted[f"{n.key}:{c.email.lower()}"] = (n, c)
+    existing = set(session.exec(
+        select(OutboxMessage.dedupe_key).where(
+            OutboxMessage.partnership_id == scope.id,
+            col(OutboxMessage.dedupe_key).in_(list(wanted)),
+        )
+    ))
+    new: list[OutboxMessage] = []
+    for key, (n, c) in wanted.items():
+        if key in existing:
+            continue
+        values = {"recipient": c.name, "partnership": scope.config.name, **n.values(c.language)}
+        subject, body, html = _render(env, c.language, n.kind if n.kind in _TEMPLATES else "finding",
+                                      values)
+        due = send_slot(max(n.due_at or now, now), window, n.latest_at)
+        msg = OutboxMessage(
+            partnership_id=scope.id, plan_version_id=n.plan_version_id,
+            party_id=scope.party_ids.get(n.party) if n.party else None, kind=n.kind,
+            severity=n.severity, dedupe_key=key, recipient=c.email, recipient_name=c.name,
+            language=c.language, subject=subject, body_text=body, body_html=html,
+            created_at=now, due_at=due, latest_at=n.latest_at,
+        )
+        session.add(msg)
+        new.append(msg)
+    return new
+
+
+#: Templates other than "finding" (every finding kind uses "finding").
+_TEMPLATES = {"reminder", "escalation", "digest", "revision_opened"}
+
+
+def finding_notice(scope: Scope, f: Finding) -> Notice:
+    """The alert for a finding: to the party and the steering group."""
+    party_names = {p.key: p.name for p in scope.config.parties}
+
+    def values(lang: str) -> dict[str, object]:
+        return {
+            "plan": f.plan, "version": f.version, "party": party_names.get(f.party, f.party),
+            "kind": f.kind, "kind_label": text(lang, f"kind.{f.kind}"),
+            "severity": f.severity, "severity_label": text(lang, f"severity.{f.severity}"),
+            "message": f.message_in(lang), "date": fmt_date(f.key_date, lang),
+        }
+
+    return Notice(kind=f.kind, key=f"{f.plan_version_id}:{f.party}:{f.kind}:{f.key_date.isoformat()}",
+                  concerns=f.concerns, values=values, plan_version_id=f.plan_version_id,
+                  party=f.party, severity=f.severity)
 
 
 def queue_findings(
@@ -81,46 +185,7 @@ def queue_findings(
     Runs inside the caller's transaction (the state change that caused the
     findings commits with them).
     """
-    findings = list(findings)
-    if not findings:
-        return []
-    env = template_environment(site_dir)
-    wanted: dict[str, tuple[Finding, Contact]] = {}
-    for f in findings:
-        for c in recipients_for(scope, f.concerns):
-            key = f"{f.plan_version_id}:{f.party}:{f.kind}:{f.key_date.isoformat()}:{c.email.lower()}"
-            wanted[key] = (f, c)
-    existing = set(session.exec(
-        select(OutboxMessage.dedupe_key).where(
-            OutboxMessage.partnership_id == scope.id,
-            col(OutboxMessage.dedupe_key).in_(list(wanted)),
-        )
-    ))
-    party_names = {p.key: p.name for p in scope.config.parties}
-    new: list[OutboxMessage] = []
-    for key, (f, c) in wanted.items():
-        if key in existing:
-            continue
-        lang = c.language
-        values = {
-            "recipient": c.name, "partnership": scope.config.name, "plan": f.plan,
-            "version": f.version, "party": party_names.get(f.party, f.party),
-            "kind": f.kind, "kind_label": text(lang, f"kind.{f.kind}"),
-            "severity": f.severity, "severity_label": text(lang, f"severity.{f.severity}"),
-            "message": f.message_in(lang),
-            "date": fmt_date(f.key_date, lang),
-        }
-        subject, body = _render(env, lang, "finding", values)
-        msg = OutboxMessage(
-            partnership_id=scope.id, plan_version_id=f.plan_version_id,
-            party_id=scope.party_ids.get(f.party), kind=f.kind, severity=f.severity,
-            dedupe_key=key, recipient=c.email, recipient_name=c.name, language=lang,
-            subject=subject, body_text=body, created_at=now, due_at=now,
-        )
-        session.add(msg)
-        new.append(msg)
-    return new
-
+    return queue_notices(session, scope, [finding_notice(scope, f) for f in findings], now, site_dir)
 
 
 def withdraw_stale(session: Session, scope: Scope, findings: Iterable[Finding],
