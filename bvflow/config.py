@@ -40,6 +40,7 @@ __all__ = [
     "MailSettings",
     "ReminderConfig",
     "RevisionConfig",
+    "SchedulerSettings",
     "WheelConfig",
     "PartnershipConfig",
     "PartyConfig",
@@ -177,6 +178,14 @@ class MailSettings(_Strict):
     max_attempts: int = Field(default=8, ge=1)
 
 
+class SchedulerSettings(_Strict):
+    """``tick_minutes``: how often the scheduler wakes; ``daily_at``: local time
+    (Europe/Oslo) of the daily run (wheel, findings, reminders, digest)."""
+
+    tick_minutes: int = Field(default=5, ge=1, le=60)
+    daily_at: str = Field(default="07:30", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
 class _FindingsSection(_Strict):
     missing_record_working_days: int = Field(default=2, ge=0, le=60)
 
@@ -189,6 +198,7 @@ class _SiteFile(_Strict):
     site: _SiteSection = _SiteSection()
     findings: _FindingsSection = _FindingsSection()
     mail: MailSettings = MailSettings()
+    scheduler: SchedulerSettings = SchedulerSettings()
     partnerships: list[_PartnershipRef] = Field(min_length=1)
 
 
@@ -204,6 +214,7 @@ class SiteConfig:
     partnerships: tuple[PartnershipConfig, ...]
     default_partnership: str | None = None
     mail: MailSettings = field(default_factory=MailSettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
 
     def partnership(self, key: str | None) -> PartnershipConfig:
         """The partnership ``key``; when ``key`` is None, the only one, or
@@ -357,7 +368,7 @@ def load_site(path: str | Path | None = None) -> SiteConfig:
     if mail.password is None and os.environ.get("BVFLOW_SMTP_PASSWORD"):
         mail = mail.model_copy(update={"password": os.environ["BVFLOW_SMTP_PASSWORD"]})
     return SiteConfig(p, url, language, sf.findings.missing_record_working_days, tuple(parts),
-                      default, mail)
+                      default, mail, sf.scheduler)
 
 
 def _absolute_sqlite(url: str, base: Path) -> str:

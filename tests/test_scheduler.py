@@ -1,0 +1,143 @@
+"""The scheduler: daily runs across DST, restarts, downtime, several processes, the wheel."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import pytest
+
+from bvflow import queries, services
+from bvflow.clock import OSLO, SimulatedClock
+from bvflow.scheduler import JOB_ID, build_scheduler, daily_due, tick
+from bvflow.site import Site
+
+from .conftest import DEADLINES, MUNICIPALITIES, PROPOSAL, SHARED, make_site_dir
+
+
+def _case(name: str) -> dict:
+    return json.loads((SHARED / "cases" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def _ticks(start: datetime, end: datetime, minutes: int = 5):
+    t = start
+    while t <= end:
+        yield t
+        t += timedelta(minutes=minutes)
+
+
+def _daily_fires(at: time, first: date, last: date) -> list[datetime]:
+    """Simulate the tick loop every 5 minutes (UTC) and record when each local
+    day's run happens: the first tick at or after its instant, once per day."""
+    fired: dict[date, datetime] = {}
+    start = datetime.combine(first, time(0), tzinfo=OSLO).astimezone(UTC) - timedelta(hours=1)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=OSLO).astimezone(UTC)
+    for now in _ticks(start, end):
+        day = now.astimezone(OSLO).date()
+        if first <= day <= last and day not in fired and now >= daily_due(day, at):
+            fired[day] = now
+    return [fired[d] for d in sorted(fired)]
+
+
+def test_scheduler_dst_01_one_run_per_local_day_across_the_spring_switch() -> None:
+    case = _case("scheduler-dst-01")
+    fires = _daily_fires(time(0, 30), date(2027, 3, 26), date(2027, 3, 31))
+    assert [f.astimezone(OSLO).isoformat(timespec="minutes") for f in fires] == case["expected"]
+
+
+def test_scheduler_dst_02_repeated_and_missing_hour() -> None:
+    """scheduler-dst-02: 02:30 daily — exactly one run each local day, including
+    2027-10-31 (02:30 happens twice) and 2027-03-28 (02:30 does not exist)."""
+    autumn = _daily_fires(time(2, 30), date(2027, 10, 30), date(2027, 11, 1))
+    assert [f.astimezone(OSLO).date() for f in autumn] == [date(2027, 10, 30), date(2027, 10, 31),
+                                                          date(2027, 11, 1)]
+    assert autumn[1].astimezone(OSLO).strftime("%H:%M%z") == "02:30+0200"  # the first 02:30
+    spring = _daily_fires(time(2, 30), date(2027, 3, 27), date(2027, 3, 29))
+    assert [f.astimezone(OSLO).date() for f in spring] == [date(2027, 3, 27), date(2027, 3, 28),
+                                                          date(2027, 3, 29)]
+    assert spring[1].astimezone(OSLO).strftime("%H:%M%z") == "03:30+0200"  # the gap, read forward
+
+
+@pytest.fixture
+def busy(tmp_path: Path, db_url: str) -> tuple[Site, SimulatedClock]:
+    clock = SimulatedClock()
+    clock.set_date(date(2025, 5, 2), time(12))
+    site = Site.open(make_site_dir(tmp_path, db_url) / "config.toml", clock)
+    services.create_plan(site, None, "hp", "Handlingsplan", PROPOSAL, DEADLINES)
+    services.submit_plan(site, None, "hp")
+    yield site, clock
+    site.engine.dispose()
+
+
+def test_daily_run_once_per_day_and_caught_up_after_downtime(busy) -> None:
+    site, _ = busy
+    day = date(2025, 6, 5)
+    before = datetime.combine(day, time(7, 25), tzinfo=OSLO)
+    assert tick(site, "a", before, deliver=False).daily == []
+    # the service was down at 07:30 and comes back at 09:10: the day's run happens once
+    r = tick(site, "a", datetime.combine(day, time(9, 10), tzinfo=OSLO), deliver=False)
+    assert r.daily == ["vest-telemark"] and r.queued > 0
+    r = tick(site, "a", datetime.combine(day, time(9, 15), tzinfo=OSLO), deliver=False)
+    assert r.daily == [] and r.queued == 0
+
+
+def test_scheduler_multi_01_two_processes_one_lease(busy) -> None:
+    """scheduler-multi-01: two service processes on one database: each reminder once."""
+    site, _ = busy
+    now = datetime.combine(date(2025, 6, 5), time(7, 35), tzinfo=OSLO)
+    reports = {}
+
+    def run(holder: str) -> None:
+        reports[holder] = tick(site, holder, now, deliver=False)
+
+    threads = [threading.Thread(target=run, args=(h,)) for h in ("host-a:1", "host-b:2")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(r.ran for r in reports.values()) == [False, True], reports
+    # the loser takes over only when the lease has expired; the day's work is not redone
+    later = now + timedelta(minutes=5)  # the lease lasts ten minutes
+    loser = next(h for h, r in reports.items() if not r.ran)
+    assert not tick(site, loser, later, deliver=False).ran
+    r = tick(site, loser, later + timedelta(hours=1), deliver=False)
+    assert r.ran and r.daily == [], (reports, r)
+    keys = [(row["recipient"], row["subject"]) for row in queries.outbox(site, None)]
+    assert len(keys) == len(set(keys))
+
+
+def test_scheduler_restart_01_same_jobs_after_five_starts(tmp_path: Path) -> None:
+    cfg = make_site_dir(tmp_path, f"sqlite:///{tmp_path}/s.db") / "config.toml"
+    seen = []
+    for _ in range(5):
+        sched = build_scheduler(cfg, 5)
+        sched.start(paused=True)
+        seen.append([(j.id, str(j.trigger), j.func_ref) for j in sched.get_jobs()])
+        sched.shutdown(wait=False)
+    assert seen == [[(JOB_ID, "interval[0:05:00]", "bvflow.scheduler:scheduled_tick")]] * 5
+
+
+def test_wheel_opens_the_autumn_revision_once(busy) -> None:
+    site, clock = busy
+    clock.set_date(date(2025, 6, 12))
+    for m in MUNICIPALITIES:
+        services.record_resolution(site, None, "hp", m, "kommunestyre", date(2025, 6, 12), "passed",
+                                   as_proposed=True)
+    clock.set_date(date(2025, 6, 27))
+    for p in ("telemark", "husbanken"):
+        services.decide(site, None, "hp", p, "approved", date(2025, 6, 27))
+    clock.set_date(date(2025, 8, 26))
+    services.decide(site, None, "hp", "kdd", "approved", date(2025, 8, 26))
+    r = tick(site, "a", datetime.combine(date(2025, 9, 1), time(7, 30), tzinfo=OSLO), deliver=False)
+    assert r.revisions == ["vest-telemark:hp@2"]
+    (st,) = queries.status(site, None, "hp")
+    assert (st.version, st.state) == (2, "draft")
+    assert st.deadlines == {"municipalities": date(2025, 11, 14), "county": date(2025, 11, 28),
+                            "partners": date(2025, 11, 28), "kdd": date(2025, 12, 19)}
+    told = [row for row in queries.outbox(site, None) if row["kind"] == "revision_opened"]
+    assert sorted(row["recipient"] for row in told) == ["bygdevekst@vest-telemark.example",
+                                                        "styringsgruppa@vest-telemark.example"]
+    r = tick(site, "a", datetime.combine(date(2025, 9, 2), time(7, 30), tzinfo=OSLO), deliver=False)
+    assert r.revisions == []
