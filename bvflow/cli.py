@@ -17,16 +17,18 @@ import re
 import shutil
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 
 from . import partnerships, queries, services
+from .clock import OSLO
 from .db import upgrade
 from .defaults import default_path
 from .errors import BvflowError, InputError
+from .messages import fmt_date
 from .render import (
     plan_state_label,
     render_findings,
@@ -510,6 +512,119 @@ def outbox(config: ConfigOpt = None, partnership: PartOpt = None, json_: JsonOpt
         return
     for r in rows:
         typer.echo(f"{r['created_at'][:16]}  {r['status']:<8} {r['recipient']:<34} {r['subject']}")
+
+
+# -- the wheel, reminders, delivery ------------------------------------------------
+
+def _datetime(field: str, value: str) -> datetime:
+    """``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM`` in Oslo time → aware UTC."""
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2})?", value):
+            raise ValueError(value)
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InputError(field, value, "write YYYY-MM-DDTHH:MM (Oslo time) or YYYY-MM-DD") from None
+    if len(value) == 10:
+        parsed = parsed.replace(hour=12)
+    return parsed.replace(tzinfo=OSLO).astimezone(UTC)
+
+
+@app.command()
+@_errors
+def wheel(start: Annotated[str | None, typer.Option("--from", help="First day (default today).")] = None,
+          config: ConfigOpt = None, partnership: PartOpt = None, json_: JsonOpt = False) -> None:
+    """The annual wheel: the coming twelve months of revisions and deadlines."""
+    from .wheel import wheel_events
+
+    site = Site.open(config)
+    scope = site.scope(partnership)
+    first = _date("--from", start) if start else site.clock.today()
+    events = wheel_events(scope.config, first, first + timedelta(days=365))
+    deadlines = queries.deadlines(site, partnership, first)
+    if json_:
+        _print_json({"wheel": [e.to_dict() for e in events], "deadlines": deadlines})
+        return
+    rows = [(e.day, e.title) for e in events] + [
+        (date.fromisoformat(d["date"]), f"Frist: {d['title']} – {d['plan']} v{d['version']}")
+        for d in deadlines]
+    for day, title in sorted(rows):
+        typer.echo(f"{fmt_date(day, site.config.language):>18}  {title}")
+
+
+@app.command()
+@_errors
+def calendar(output: Annotated[Path | None, typer.Option("-o", "--output", help="File (default: "
+                                                        "standard output).")] = None,
+             config: ConfigOpt = None, partnership: PartOpt = None) -> None:
+    """The wheel, deadlines and all meetings as iCalendar (all-day events)."""
+    from .ical import build_calendar
+    from .wheel import wheel_events
+
+    site = Site.open(config)
+    scope = site.scope(partnership)
+    today = site.clock.today()
+    data = build_calendar(
+        scope.config.name, wheel_events(scope.config, today - timedelta(days=31),
+                                        today + timedelta(days=365)),
+        queries.meetings(site, partnership), queries.deadlines(site, partnership, None),
+        uid_domain=f"{scope.key}.bvflow", stamp=site.clock.now())
+    if output is None:
+        sys.stdout.buffer.write(data)
+    else:
+        output.write_bytes(data)
+        typer.echo(f"wrote {output}")
+
+
+@app.command()
+@_errors
+def remind(at: Annotated[str | None, typer.Option(help="Moment, YYYY-MM-DDTHH:MM Oslo time.")] = None,
+           dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, store nothing.")] = False,
+           config: ConfigOpt = None, partnership: PartOpt = None, json_: JsonOpt = False) -> None:
+    """What reminders, alerts, escalations and digests are due at a moment, and why."""
+    from .reminders import describe, run_reminders
+
+    site = Site.open(config)
+    now = _datetime("--at", at) if at else site.clock.now()
+    if not dry_run and now > site.clock.now():
+        raise InputError("--at", at, "is in the future: use --dry-run to look ahead")
+    queued, withdrawn = run_reminders(site, partnership, now, dry_run=dry_run)
+    if json_:
+        _print_json({"queued": [q.to_dict() for q in queued], "withdrawn": withdrawn,
+                     "dry_run": dry_run})
+        return
+    for q in queued:
+        typer.echo(describe(q, site.config.language))
+    verb = "would be queued" if dry_run else "queued"
+    typer.echo(f"{len(queued)} {verb}; {withdrawn} pending alerts withdrawn (solved)")
+
+
+@app.command()
+@_errors
+def deliver(config: ConfigOpt = None) -> None:
+    """Send what is due in the outbox now (SMTP or the .eml folder)."""
+    from .delivery import deliver_due_sync
+
+    site = Site.open(config)
+    r = deliver_due_sync(site.engine, site.config.mail, site.clock.now())
+    where = site.config.mail.folder if site.config.mail.transport == "folder" else site.config.mail.host
+    typer.echo(f"sent {r.sent}, to retry {r.retried}, failed {r.failed} ({where})")
+
+
+@app.command()
+@_errors
+def serve(host: Annotated[str, typer.Option(help="Web address (when the web pages land).")]
+          = "127.0.0.1",
+          port: Annotated[int, typer.Option(help="Web port (when the web pages land).")] = 8000,
+          config: ConfigOpt = None) -> None:
+    """Run the scheduler: the daily run (wheel, findings, reminders, digest) and delivery."""
+    from .scheduler import serve as run
+
+    site = Site.open(config)
+    every = site.config.scheduler.tick_minutes
+    typer.echo(f"bvflow scheduler: every {every} min, daily run at {site.config.scheduler.daily_at} "
+               f"Europe/Oslo; mail via {site.config.mail.transport}. Web pages: not built yet "
+               f"({host}:{port} unused). Stop with Ctrl-C.")
+    run(site.config.path, every)
 
 
 def main() -> None:

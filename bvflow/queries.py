@@ -23,7 +23,7 @@ from .site import Scope, Site
 
 __all__ = [
     "Cell", "HistoryEntry", "OverviewRow", "PartyRow", "VersionStatus",
-    "history", "meetings", "outbox", "overview", "status",
+    "deadlines", "history", "meetings", "outbox", "overview", "status",
 ]
 
 
@@ -283,3 +283,22 @@ def overview(site: Site, at: date | None = None) -> list[OverviewRow]:
             rows.append(OverviewRow(pc.key, pc.name, plan.key, pv.number, pv.state, nxt, len(mine),
                                     sum(f.severity == "critical" for f in mine)))
     return rows
+
+
+def deadlines(site: Site, partnership: str | None, since: date | None) -> list[dict[str, Any]]:
+    """Deadlines of plan versions not superseded nor approved: plan, version,
+    phase, title (the phase's), date (ISO); those before ``since`` left out."""
+    scope = site.scope(partnership)
+    titles = {p.name: p.title for p in scope.config.workflow.phases}
+    with unit_of_work(site.engine) as s:
+        q = (select(Deadline, PlanVersion, Plan.key)
+             .join(PlanVersion, col(PlanVersion.id) == Deadline.plan_version_id)
+             .join(Plan, col(Plan.id) == PlanVersion.plan_id)
+             .where(Deadline.partnership_id == scope.id,
+                    col(PlanVersion.state).not_in(["superseded", "approved"])))
+        if since is not None:
+            q = q.where(Deadline.due_date >= since)
+        rows = s.exec(q.order_by(col(Deadline.due_date))).all()
+    return [{"plan": key, "version": pv.number, "phase": d.phase,
+             "title": titles.get(d.phase, d.phase), "date": d.due_date.isoformat()}
+            for d, pv, key in rows]
