@@ -617,9 +617,11 @@ def serve(host: Annotated[str, typer.Option(help="Web address (when the web page
           port: Annotated[int, typer.Option(help="Web port (when the web pages land).")] = 8000,
           config: ConfigOpt = None) -> None:
     """Run the scheduler: the daily run (wheel, findings, reminders, digest) and delivery."""
+    from .notify import check_templates
     from .scheduler import serve as run
 
     site = Site.open(config)
+    check_templates(str(site.config.path.parent))  # a broken template stops us here, not a mail
     every = site.config.scheduler.tick_minutes
     typer.echo(f"bvflow scheduler: every {every} min, daily run at {site.config.scheduler.daily_at} "
                f"Europe/Oslo; mail via {site.config.mail.transport}. Web pages: not built yet "

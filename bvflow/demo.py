@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 import tomllib
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from .render import (
     render_status,
     render_summary,
 )
+from .scheduler import tick
 from .site import Site
 
 __all__ = ["run_demo"]
@@ -106,7 +107,8 @@ def run_demo(directory: Path, data_path: Path | None = None,
     for _, script in scripts:
         _replay(site, clock, script, directory, echo)
     if len(site.config.partnerships) > 1:
-        last = max(step["date"] for _, script in scripts for step in script["steps"])
+        last = max([step["date"] for _, script in scripts for step in script["steps"]]
+                   + [script["run_until"] for _, script in scripts if "run_until" in script])
         clock.set_date(last)
         echo(f"Oversyn over alle partnarskap ({fmt_date(last, site.config.language)}, "
              "`bvflow status --all`):")
@@ -133,22 +135,33 @@ def _replay(site: Site, clock: SimulatedClock, script: dict[str, Any], directory
     seen: dict[tuple[Any, ...], Finding] = {}
     last_day = steps[0]["date"] - timedelta(days=1)
 
+    mailed: set[int] = set()
+
     def scan_until(day: date) -> None:
+        """Run the scheduler as `bvflow serve` would, day by day: the daily run
+        at 07:30 (wheel, findings, reminders, escalations, digest), delivery
+        in the afternoon; print what it decided to send."""
         nonlocal last_day
         d = last_day + timedelta(days=1)
         while d <= day:
-            clock.set_date(d)
-            new = [f for f in services.raise_findings(site, part, d).findings if _fkey(f) not in seen]
-            for f in new:
-                seen[_fkey(f)] = f
-            if new:
-                echo(f"{fmt_date(d, lang)} · dagleg sjekk fann:")
-                echo(_indent(render_findings(new, lang)))
+            clock.set_date(d, time(7, 30))
+            report = tick(site, "bvflow-demo", deliver=False)
+            for f in queries.status(site, part, key, d)[0].findings:
+                seen.setdefault(_fkey(f), f)
+            clock.set_date(d, time(15, 55))
+            tick(site, "bvflow-demo")
+            _echo_mail(site, part, d, mailed, echo, report.revisions)
             d += timedelta(days=1)
         last_day = day
 
-    for step in steps:
-        scan_until(step["date"])
+    for i, step in enumerate(steps):
+        if step["date"] > last_day:  # a new day: the days before, then this day's morning run
+            scan_until(step["date"] - timedelta(days=1))
+            clock.set_date(step["date"], time(7, 30))
+            revisions = tick(site, "bvflow-demo", deliver=False).revisions
+            if revisions:
+                echo(f"{fmt_date(step['date'], lang)} · årshjulet opna revisjon: {', '.join(revisions)}")
+            last_day = step["date"]
         clock.set_date(step["date"])
         echo(f"{fmt_date(step['date'], lang)} · {_describe(step, lang)}")
         if step.get("note"):
@@ -164,11 +177,42 @@ def _replay(site: Site, clock: SimulatedClock, script: dict[str, Any], directory
             echo(_indent(render_status(statuses, scope.config.workflow, lang)))
         else:
             echo("  " + render_summary(statuses[0], scope.config.workflow, lang))
+        if i + 1 == len(steps) or steps[i + 1]["date"] != step["date"]:
+            clock.set_date(step["date"], time(15, 55))  # the day's delivery
+            tick(site, "bvflow-demo")
+            _echo_mail(site, part, step["date"], mailed, echo, [])
+    if script.get("run_until"):
+        scan_until(script["run_until"])
     echo("Funn systemet sjølv reiste undervegs:")
     echo(_indent(render_findings(sorted(seen.values(), key=lambda f: (f.key_date, f.party)), lang)))
-    n = len(queries.outbox(site, part))
-    echo(f"{n} varsel ligg i utboksen (`bvflow outbox --partnership {part}`); e-post blir sendt "
-         "når påminningane kjem.\n")
+    rows = queries.outbox(site, part)
+    sent = sum(r["status"] == "sent" for r in rows)
+    echo(f"{len(rows)} meldingar i utboksen, {sent} sende (`bvflow outbox --partnership {part}`); "
+         f"e-postane ligg som .eml-filer i {site.config.mail.folder}\n")
+
+
+def _echo_mail(site: Site, part: str, day: date, mailed: set[int], echo: Callable[[str], None],
+               revisions: list[str]) -> None:
+    """Print, once each, the subjects of the messages sent for ``part`` on ``day``."""
+    from sqlmodel import Session, col, select
+
+    from .models import OutboxMessage
+
+    scope = site.scope(part)
+    with Session(site.engine) as s:
+        rows = s.exec(select(OutboxMessage).where(OutboxMessage.partnership_id == scope.id,
+                                                  OutboxMessage.status == "sent",
+                                                  col(OutboxMessage.id).not_in(mailed or [-1]))).all()
+    by_subject: dict[str, list[str]] = {}
+    for m in rows:
+        mailed.add(m.id)  # type: ignore[arg-type]
+        by_subject.setdefault(m.subject, []).append(m.recipient)
+    if revisions:
+        echo(f"{fmt_date(day, site.config.language)} · årshjulet opna revisjon: {', '.join(revisions)}")
+    if by_subject:
+        echo(f"{fmt_date(day, site.config.language)} · e-post sendt:")
+        for subject, to in by_subject.items():
+            echo(f"    {subject}  → {', '.join(sorted(to))}")
 
 
 def _fkey(f: Finding) -> tuple[Any, ...]:

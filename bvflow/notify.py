@@ -36,7 +36,7 @@ from .sendwindow import send_slot
 from .site import Scope
 
 __all__ = [
-    "Notice", "finding_notice", "queue_findings", "queue_notices", "recipients_for",
+    "Notice", "check_templates", "finding_notice", "queue_findings", "queue_notices", "recipients_for",
     "template_environment", "withdraw_stale",
 ]
 
@@ -207,5 +207,32 @@ def withdraw_stale(session: Session, scope: Scope, findings: Iterable[Finding],
         prefix = msg.dedupe_key[: msg.dedupe_key.rindex(":") + 1]
         if prefix not in live:
             msg.status = "withdrawn"
+            n += 1
+    return n
+
+
+#: Every variable a shipped template may use, with a sample value.
+_SAMPLE = {
+    "recipient": "Kari Nordmann", "partnership": "Bygdevekst", "plan": "handlingsplan-2025",
+    "version": 1, "party": "Seljord kommune", "kind": "missing_record", "kind_label": "vedtak manglar",
+    "severity": "warning", "severity_label": "åtvaring", "message": "…", "date": "2. mai 2025",
+    "deadline": "20. juni 2025", "days": 5, "phase": "Kommunane", "waiting_on": "Kommunestyre",
+    "next_meeting": "5. juni 2025", "since": "2. mai 2025", "working_days": 5, "week": "2025-W19",
+    "status": "…", "revision": "haust", "deadlines": "Kommunane 14. november 2025",
+}
+
+
+def check_templates(site_dir: str | None) -> int:
+    """Render every message kind in every language once, so that a broken or
+    incomplete template fails at start-up rather than as a blank mail
+    (case mail-template-01). Returns the number of templates rendered.
+
+    Raises: DeliveryError naming the template.
+    """
+    env = template_environment(site_dir)
+    n = 0
+    for lang in ("nn", "nb", "en"):
+        for kind in ("finding", *_TEMPLATES):
+            _render(env, lang, kind, _SAMPLE)
             n += 1
     return n

@@ -53,7 +53,15 @@ def test_demo_replays_2025_and_leaves_a_working_site(tmp_path: Path) -> None:
     assert "fyresdal: vedteke = likelydande → ferdig" in out
     assert "gjeldande versjon 1: returnert frå godkjennar" in out
     assert "gjeldande versjon 1: godkjent" in out
-    assert "handlingsplan-2025@2 er oppretta som utkast" in out
+    # the scheduler ran day by day: reminders weeks ahead, an escalation, digests, the wheel
+    assert "Påminning: Tokke kommune – frist 20. juni 2025 for handlingsplan-2025 v1" in out
+    assert "Eskalering: Tokke kommune – inkje møte før fristen sidan 2. mai 2025" in out
+    assert "Vekeoversikt 2025-W19" in out
+    assert "1. september 2025 · årshjulet opna revisjon: vest-telemark:handlingsplan-2025@2" in out
+    emls = list((tmp_path / "bvflow-demo" / "outbox").glob("*.eml"))
+    assert len(emls) > 50
+    subjects = [e.read_text(encoding="ascii").split("Subject: ")[1].split("\n")[0] for e in emls]
+    assert any("Vekeoversikt" in s for s in subjects)
     assert "Funn systemet sjølv reiste undervegs:" in out
     assert "[deadline_passed] Tokke kommune: fristen 20. juni 2025 har gått ut" in out
     # the second partnership beside it, and the overview across both

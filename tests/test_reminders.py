@@ -152,3 +152,17 @@ def test_alerts_wait_for_the_send_window(site: Site, clock: SimulatedClock) -> N
     with Session(site.engine) as s:
         due = {m.due_at for m in s.exec(select(OutboxMessage))}
     assert due == {oslo(2025, 5, 5, 8, 0)}  # Monday 08:00
+
+
+def test_mail_template_01_a_broken_site_template_fails_at_start(tmp_path) -> None:
+    """mail-template-01: an undefined variable fails loudly at start-up, no blank mail."""
+    from bvflow.errors import DeliveryError
+    from bvflow.notify import check_templates
+
+    from .conftest import make_site_dir
+
+    d = make_site_dir(tmp_path, f"sqlite:///{tmp_path}/t.db")
+    assert check_templates(str(d)) == 15
+    (d / "notifications" / "nb" / "reminder.txt.j2").write_text("Hei {{ recipent }}\n", encoding="utf-8")
+    with pytest.raises(DeliveryError, match="nb/reminder"):
+        check_templates(str(d))
