@@ -352,7 +352,7 @@ async def _send(transport: Transport, rows: list[OutboxMessage], settings: MailS
 def _mark(engine: Engine, settings: MailSettings, claimed: OutboxMessage, result: SendResult,
           now: datetime) -> SendStatus:
     """Step 3: store one result in its own transaction; returns the counted outcome."""
-    with unit_of_work(engine, f"outbox message {claimed.id}") as s:
+    with unit_of_work(engine, f"outbox message {claimed.id}", immediate=True) as s:
         row = s.get(OutboxMessage, claimed.id)
         if row is None:
             return result.status

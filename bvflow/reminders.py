@@ -198,7 +198,7 @@ def run_reminders(site: Site, partnership: str | None, now: datetime | None = No
     result: list[Queued] = []
     withdrawn = 0
     try:
-        with unit_of_work(site.engine, f"reminders of {scope.key}") as s:
+        with unit_of_work(site.engine, f"reminders of {scope.key}", immediate=True) as s:
             found = compute_findings(
                 s, scope, today, language=site.config.language,
                 missing_record_working_days=site.config.missing_record_working_days)

@@ -90,6 +90,12 @@ def daily_due(day: date, at: time) -> datetime:
     return local_instant(day, at)
 
 
+def _done(site: Site, partnership_id: int, job: str, key: str) -> bool:
+    with Session(site.engine) as s:
+        return s.exec(select(JobRun).where(JobRun.partnership_id == partnership_id, JobRun.job == job,
+                                           JobRun.run_key == key)).first() is not None
+
+
 def _claim(site: Site, partnership_id: int, job: str, key: str, now: datetime) -> bool:
     """Record that ``job`` ran for ``key``; False if it already had."""
     try:
@@ -172,11 +178,19 @@ def tick(site: Site, holder: str, now: datetime | None = None, *, deliver: bool 
     at = time.fromisoformat(site.config.scheduler.daily_at)
     for pc in site.config.partnerships:
         scope = site.scope(pc.key)
-        if now < daily_due(today, at) or not _claim(site, scope.id, "daily", today.isoformat(), now):
+        if now < daily_due(today, at) or _done(site, scope.id, "daily", today.isoformat()):
             continue
+        try:
+            revisions = open_due_revisions(site, pc.key, today, now)
+            queued, _ = run_reminders(site, pc.key, now)
+        except ConflictError as exc:  # a writer held the database: the next tick tries again
+            log.warning("daily run of %s postponed: %s", pc.key, exc)
+            continue
+        # marked done only after it succeeded; it is idempotent, so a crash in
+        # between only means it runs again
+        _claim(site, scope.id, "daily", today.isoformat(), now)
         report.daily.append(pc.key)
-        report.revisions += open_due_revisions(site, pc.key, today, now)
-        queued, _ = run_reminders(site, pc.key, now)
+        report.revisions += revisions
         report.queued += len(queued)
     if deliver:
         from .delivery import deliver_due_sync  # noqa: PLC0415 - optional at import time

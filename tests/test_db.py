@@ -79,3 +79,18 @@ def test_a_file_that_is_no_database_is_a_clear_error(tmp_path) -> None:
     bad.write_bytes(b"this is not sqlite" * 100)
     with pytest.raises(BvflowError, match="cannot open the database"):
         schema_status(make_engine(f"sqlite:///{bad}"))
+
+
+def test_date_allday_01_a_deadline_is_a_date_on_both_databases(site) -> None:
+    """date-allday-01: a deadline 2026-06-30 reads back as 2026-06-30 and shows as '30. juni 2026'."""
+    from datetime import date
+
+    from bvflow import queries, services
+    from bvflow.messages import fmt_date
+
+    services.create_plan(site, None, "hp", "H", "1. Vedteke.\n", {"municipalities": date(2026, 6, 30)})
+    (st,) = queries.status(site, None, "hp")
+    assert st.deadlines == {"municipalities": date(2026, 6, 30)}
+    assert fmt_date(st.deadlines["municipalities"]) == "30. juni 2026"
+    (d,) = queries.deadlines(site, None, None)
+    assert d["date"] == "2026-06-30"

@@ -141,3 +141,82 @@ def test_wheel_opens_the_autumn_revision_once(busy) -> None:
                                                         "styringsgruppa@vest-telemark.example"]
     r = tick(site, "a", datetime.combine(date(2025, 9, 2), time(7, 30), tzinfo=OSLO), deliver=False)
     assert r.revisions == []
+
+
+def _folder_site(tmp_path: Path, db_url: str, clock: SimulatedClock) -> Site:
+    d = make_site_dir(tmp_path, db_url)
+    cfg = d / "config.toml"
+    cfg.write_text(cfg.read_text(encoding="utf-8") + '\n[mail]\ntransport = "folder"\nfolder = "mail"\n',
+                   encoding="utf-8")
+    return Site.open(cfg, clock)
+
+
+def test_scheduler_downtime_01_reminder_sent_once_after_restart(tmp_path: Path, db_url: str) -> None:
+    """scheduler-downtime-01: a reminder due at 08:00; the service is down 07:55–08:10."""
+    clock = SimulatedClock()
+    clock.set_date(date(2025, 5, 2), time(12))
+    site = _folder_site(tmp_path, db_url, clock)
+    services.create_plan(site, None, "hp", "H", PROPOSAL, DEADLINES)
+    services.submit_plan(site, None, "hp")
+    mail = Path(site.config.mail.folder)
+    day = date(2025, 6, 5)  # ten working days before the municipal deadline
+    at = lambda hh, mm: datetime.combine(day, time(hh, mm), tzinfo=OSLO)  # noqa: E731
+    tick(site, "svc", at(7, 30))  # the daily run queues the reminders, due 08:00
+    tick(site, "svc", at(7, 55))  # nothing due yet; then the service stops
+    def reminders() -> list[str]:
+        import email
+        import email.policy
+
+        msgs = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                for p in mail.glob("*.eml")] if mail.exists() else []
+        return sorted(str(m["To"]) for m in msgs if str(m["Subject"]).split("] ")[1].startswith("Påminn"))
+
+    assert reminders() == []
+    r = tick(site, "svc", at(8, 10))  # back up
+    assert r.sent > 0
+    sent = reminders()
+    assert len(sent) == 6  # each open municipality, once (Nissedal's in bokmål)
+    tick(site, "svc", at(8, 15))
+    assert len(reminders()) == len(sent)
+    site.engine.dispose()
+
+
+_TICK = """
+import sys
+from datetime import datetime
+from bvflow.site import Site
+from bvflow.scheduler import tick
+site = Site.open(sys.argv[1])
+for stamp in sys.argv[3:]:
+    r = tick(site, sys.argv[2], datetime.fromisoformat(stamp))
+    print(int(r.ran), r.sent)
+"""
+
+
+def test_two_processes_on_one_database_deliver_each_reminder_once(tmp_path: Path, db_url: str) -> None:
+    """Two service processes, one database: every message is delivered exactly once."""
+    import subprocess
+    import sys
+
+    clock = SimulatedClock()
+    clock.set_date(date(2025, 5, 2), time(12))
+    site = _folder_site(tmp_path, db_url, clock)
+    services.create_plan(site, None, "hp", "H", PROPOSAL, DEADLINES)
+    services.submit_plan(site, None, "hp")
+    stamps = [datetime.combine(date(2025, 6, d), time(hh, mm), tzinfo=OSLO).isoformat()
+              for d in (5, 6, 9, 13, 16) for hh, mm in ((7, 30), (8, 5), (12, 0), (15, 55))]
+    procs = [subprocess.Popen([sys.executable, "-c", _TICK, str(site.config.path), f"p{i}", *stamps],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for i in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs[0][1][-3000:] + outs[1][1][-3000:]
+    rows = queries.outbox(site, None)
+    sent = [r for r in rows if r["status"] == "sent"]
+    files = list(Path(site.config.mail.folder).glob("*.eml"))
+    assert sent and len(files) == len(sent)  # one file per sent row: nothing sent twice
+    ids = [next(line for line in f.read_text("ascii").splitlines() if line.startswith("Message-ID:"))
+           for f in files]
+    assert len(set(ids)) == len(ids)
+    ran = [int(line.split()[0]) for out, _ in outs for line in out.splitlines()]
+    assert len(ran) == 2 * len(stamps) and sum(ran) >= len(stamps)
+    site.engine.dispose()
