@@ -39,7 +39,7 @@ from .models import AuditRecord, JobRun, Plan, PlanVersion, SchedulerLease
 from .notify import Notice, queue_notices
 from .plans import revise_plan
 from .reminders import run_reminders
-from .sendwindow import local_instant
+from .sendwindow import local_instant, send_slot
 from .site import Site
 from .wheel import month_day, revision_deadlines
 
@@ -195,9 +195,22 @@ def tick(site: Site, holder: str, now: datetime | None = None, *, deliver: bool 
     if deliver:
         from .delivery import deliver_due_sync  # noqa: PLC0415 - optional at import time
 
-        r = deliver_due_sync(site.engine, site.config.mail, now, domain=socket.getfqdn() or "bvflow.local")
-        report.sent, report.retried, report.failed = r.sent, r.retried, r.failed
+        for pc in site.config.partnerships:
+            # mail goes out only inside the partnership's send window on working days: a message
+            # due while the service was down waits for the next slot (issue: send window)
+            if send_slot(now, pc.reminders.send_window) != now:
+                continue
+            r = deliver_due_sync(site.engine, site.config.mail, now, domain=_domain(),
+                                 partnership_id=site.scope(pc.key).id)
+            report.sent += r.sent
+            report.retried += r.retried
+            report.failed += r.failed
     return report
+
+
+def _domain() -> str:
+    fqdn = socket.getfqdn()
+    return fqdn if fqdn and fqdn.isascii() and "." in fqdn else "bvflow.local"
 
 
 _SITES: dict[str, Site] = {}

@@ -220,3 +220,19 @@ def test_two_processes_on_one_database_deliver_each_reminder_once(tmp_path: Path
     ran = [int(line.split()[0]) for out, _ in outs for line in out.splitlines()]
     assert len(ran) == 2 * len(stamps) and sum(ran) >= len(stamps)
     site.engine.dispose()
+
+
+def test_mail_waits_for_the_send_window_after_downtime(tmp_path: Path, db_url: str) -> None:
+    """A message due at 08:00 while the service was down until 17:00 goes out
+    the next working morning, not in the evening."""
+    clock = SimulatedClock()
+    clock.set_date(date(2025, 5, 2), time(12))
+    site = _folder_site(tmp_path, db_url, clock)
+    services.create_plan(site, None, "hp", "H", PROPOSAL, DEADLINES)
+    services.submit_plan(site, None, "hp")
+    thursday = date(2025, 6, 5)
+    tick(site, "svc", datetime.combine(thursday, time(7, 30), tzinfo=OSLO), deliver=False)
+    assert tick(site, "svc", datetime.combine(thursday, time(17, 0), tzinfo=OSLO)).sent == 0
+    assert tick(site, "svc", datetime.combine(date(2025, 6, 6), time(7, 55), tzinfo=OSLO)).sent == 0
+    assert tick(site, "svc", datetime.combine(date(2025, 6, 6), time(8, 0), tzinfo=OSLO)).sent > 0
+    site.engine.dispose()
