@@ -30,6 +30,7 @@ from .defaults import default_path
 from .errors import BvflowError, InputError
 from .messages import fmt_date
 from .render import (
+    case_state_label,
     plan_state_label,
     render_findings,
     render_history,
@@ -46,10 +47,14 @@ plan_app = typer.Typer(no_args_is_help=True, help="Create, submit, show and revi
 meeting_app = typer.Typer(no_args_is_help=True, help="Meeting calendars (møteplan).")
 db_app = typer.Typer(no_args_is_help=True, help="Database schema.")
 partnership_app = typer.Typer(no_args_is_help=True, help="Partnerships of this installation.")
+import_app = typer.Typer(no_args_is_help=True, help="Take data from municipal systems (KS Fiks, iCalendar).")
+export_app = typer.Typer(no_args_is_help=True, help="Give data back to municipal systems (KS Fiks).")
 app.add_typer(plan_app, name="plan")
 app.add_typer(meeting_app, name="meeting")
 app.add_typer(db_app, name="db")
 app.add_typer(partnership_app, name="partnership")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -249,7 +254,8 @@ def plan_submit(plan: str, deadline: Annotated[list[str] | None, typer.Option()]
     typer.echo(f"submitted {plan}")
     (st,) = queries.status(site, partnership, plan)
     wf = site.scope(partnership).config.workflow
-    missing = [p.name for p in wf.phases if p.name not in st.deadlines]
+    populated = {p.role for p in site.scope(partnership).config.parties}
+    missing = [p.name for p in wf.phases if p.name not in st.deadlines and p.role in populated]
     if missing:
         typer.echo(f"warning: no deadline for {', '.join(missing)}: nothing can be found late there; "
                    f"set them on a draft with `plan edit --deadline PHASE=YYYY-MM-DD` next time", err=True)
@@ -504,14 +510,17 @@ def check_text(proposal_file: Path, resolution_file: Path, json_: JsonOpt = Fals
 @app.command()
 @_errors
 def outbox(config: ConfigOpt = None, partnership: PartOpt = None, json_: JsonOpt = False) -> None:
-    """Notifications decided on (delivery comes with the reminder work)."""
+    """Notifications: what went or will go to whom, and why a message failed."""
     site = Site.open(config)
     rows = queries.outbox(site, partnership)
     if json_:
         _print_json(rows)
         return
     for r in rows:
-        typer.echo(f"{r['created_at'][:16]}  {r['status']:<8} {r['recipient']:<34} {r['subject']}")
+        due = datetime.fromisoformat(r["due_at"]).astimezone(OSLO)
+        typer.echo(f"{due:%Y-%m-%d %H:%M}  {r['status']:<9} {r['recipient']:<36} {r['subject']}")
+        if r["last_error"]:
+            typer.echo(f"{'':28}{r['last_error']}")
 
 
 # -- the wheel, reminders, delivery ------------------------------------------------
@@ -587,6 +596,9 @@ def remind(at: Annotated[str | None, typer.Option(help="Moment, YYYY-MM-DDTHH:MM
     now = _datetime("--at", at) if at else site.clock.now()
     if not dry_run and now > site.clock.now():
         raise InputError("--at", at, "is in the future: use --dry-run to look ahead")
+    if not dry_run and now < site.clock.now() - timedelta(days=1):
+        raise InputError("--at", at, "is more than a day ago: mail decided now would be dated then; "
+                         "use --dry-run to look back")
     queued, withdrawn = run_reminders(site, partnership, now, dry_run=dry_run)
     if json_:
         _print_json({"queued": [q.to_dict() for q in queued], "withdrawn": withdrawn,
@@ -627,6 +639,92 @@ def serve(host: Annotated[str, typer.Option(help="Web address (when the web page
                f"Europe/Oslo; mail via {site.config.mail.transport}. Web pages: not built yet "
                f"({host}:{port} unused). Stop with Ctrl-C.")
     run(site.config.path, every)
+
+
+# -- KS Fiks and iCalendar ---------------------------------------------------------
+
+@import_app.command("vedtak")
+@_errors
+def import_vedtak(files: Annotated[list[Path], typer.Argument(help="SendVedtakFraUtvalg JSON files.")],
+                 plan: Annotated[str | None, typer.Option(help="KEY@N when several versions wait.")]
+                 = None,
+                 config: ConfigOpt = None, partnership: PartOpt = None) -> None:
+    """Record resolutions from KS Fiks SendVedtakFraUtvalg messages (validated)."""
+    from . import fiks
+
+    site = Site.open(config)
+    wf = site.scope(partnership).config.workflow
+    for f in files:
+        r = fiks.import_vedtak(site, partnership, f, f.name, plan_ref=plan)
+        for w in r.warnings:
+            typer.echo(f"warning: {f.name}: {w}", err=True)
+        if r.already_imported:
+            typer.echo(f"{f.name}: already imported ({r.party} {r.stage}, {r.plan}@{r.version})")
+            continue
+        verdict = text_label(site.config.language, r.verdict) if r.verdict else "–"
+        typer.echo(f"{f.name}: {r.party} {r.stage} → {r.plan}@{r.version}: {verdict}; "
+                   f"{case_state_label(wf, r.case_state, site.config.language)}")
+
+
+@import_app.command("moeteplan")
+@_errors
+def import_moeteplan(file: Annotated[Path, typer.Argument(help="ResultatMoeteplan JSON file.")],
+                     config: ConfigOpt = None, partnership: PartOpt = None) -> None:
+    """Update meeting calendars from a KS Fiks ResultatMoeteplan message."""
+    from . import fiks
+
+    site = Site.open(config)
+    r = fiks.import_moeteplan(site, partnership, file)
+    for w in r.warnings:
+        typer.echo(f"warning: {w}", err=True)
+    typer.echo(f"meetings: {r.added} added, {r.moved} moved, {r.removed} removed, "
+               f"{r.unchanged} unchanged")
+
+
+@import_app.command("ical")
+@_errors
+def import_ical(file: Annotated[Path, typer.Argument(help="An .ics file of one body's meetings.")],
+                party: Annotated[str, typer.Option()], body: Annotated[str, typer.Option()],
+                config: ConfigOpt = None, partnership: PartOpt = None) -> None:
+    """Update one body's meeting calendar from an iCalendar file."""
+    from . import fiks
+
+    site = Site.open(config)
+    r = fiks.import_ical(site, partnership, _read_bytes("file", file), party, body)
+    for w in r.warnings:
+        typer.echo(f"warning: {w}", err=True)
+    typer.echo(f"meetings: {r.added} added, {r.moved} moved, {r.removed} removed, "
+               f"{r.unchanged} unchanged")
+
+
+@export_app.command("vedtak")
+@_errors
+def export_vedtak(plan: str, party: str,
+                  output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
+                  config: ConfigOpt = None, partnership: PartOpt = None) -> None:
+    """Write a recorded resolution as a schema-valid SendVedtakFraUtvalg message."""
+    from . import fiks
+
+    site = Site.open(config)
+    data = json.dumps(fiks.export_vedtak(site, partnership, plan, party), ensure_ascii=False, indent=2)
+    if output is None:
+        typer.echo(data)
+    else:
+        output.write_text(data + "\n", encoding="utf-8")
+        typer.echo(f"wrote {output}")
+
+
+def _read_bytes(field: str, path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(field, str(path), f"cannot read the file: {exc.strerror}") from None
+
+
+def text_label(lang: str, verdict: str) -> str:
+    from .messages import text
+
+    return text(lang, f"verdict.{verdict}")
 
 
 def main() -> None:

@@ -27,9 +27,9 @@ import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, ValidationError, field_validator
 
 from .defaults import default_path
 from .errors import DefinitionError
@@ -65,8 +65,15 @@ class Contact(_Strict):
 
 
 class BodyConfig(_Strict):
+    """A party's body for one stage. ``fiks_utvalg_ids`` / ``fiks_utvalg_names``:
+    the committee ids and names (KS Fiks ``utvalgId`` / ``utvalgNavn``) under
+    which the municipality's systems send this body's resolutions and calendar;
+    imports look up by id first, then by name (case-insensitive, trimmed)."""
+
     name: str = ""
     meetings: list[date] = []
+    fiks_utvalg_ids: list[str] = []
+    fiks_utvalg_names: list[str] = []
 
 
 class PartyConfig(_Strict):
@@ -88,13 +95,30 @@ class SteeringGroup(_Strict):
 MonthDay = str  # "MM-DD"
 
 
+def _check_month_day(value: str) -> str:
+    import re as _re
+    from datetime import date as _date
+
+    if not _re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])", value):
+        raise ValueError("write the date as MM-DD, e.g. 06-27")
+    month, day = int(value[:2]), int(value[3:])
+    try:
+        _date(2028, month, day)  # a leap year: 02-29 is allowed (28 February in other years)
+    except ValueError:
+        raise ValueError(f"{value} is not a day of the year") from None
+    return value
+
+
+MonthDayField = Annotated[str, AfterValidator(_check_month_day)]
+
+
 class RevisionConfig(_Strict):
     """One plan revision of the year: when it opens, and its deadline per phase
     (``"MM-DD"`` in the year it opens, or the next year when earlier than ``opens``)."""
 
     name: str = Field(min_length=1)
-    opens: MonthDay = Field(pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
-    deadlines: dict[str, MonthDay] = {}
+    opens: MonthDayField
+    deadlines: dict[str, MonthDayField] = {}
 
 
 class WheelConfig(_Strict):
@@ -103,18 +127,30 @@ class WheelConfig(_Strict):
     delivery to KDD by 27 June in 2025); the dates are defaults to edit."""
 
     revisions: list[RevisionConfig] = []
-    political_meeting: MonthDay | None = None
-    reporting_deadline: MonthDay | None = None
-    delivery_deadline: MonthDay | None = None
+    political_meeting: MonthDayField | None = None
+    reporting_deadline: MonthDayField | None = None
+    delivery_deadline: MonthDayField | None = None
 
 
 class ReminderConfig(_Strict):
     """Reminder rules. Working days skip weekends and Norwegian public holidays."""
 
-    before_deadline: list[int] = Field(default=[10, 5, 2])
+    before_deadline: list[Annotated[int, Field(ge=1, le=60)]] = Field(default=[10, 5, 2])
     escalate_after: int = Field(default=5, ge=1, le=60)
     digest_weekday: Literal["monday", "tuesday", "wednesday", "thursday", "friday"] = "monday"
     send_window: tuple[str, str] = ("08:00", "16:00")
+
+    @field_validator("send_window")
+    @classmethod
+    def _window(cls, value: tuple[str, str]) -> tuple[str, str]:
+        import re as _re
+
+        for v in value:
+            if not _re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", v):
+                raise ValueError(f"{v!r}: write times as HH:MM, e.g. 08:00")
+        if value[0] >= value[1]:
+            raise ValueError("the window must start before it ends, e.g. [\"08:00\", \"16:00\"]")
+        return value
 
 
 class PartnershipHead(_Strict):
@@ -167,6 +203,16 @@ class MailSettings(_Strict):
     transport: Literal["folder", "smtp"] = "folder"
     folder: str = "outbox"
     sender: str = "bvflow <bvflow@localhost>"
+
+    @field_validator("sender")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        from email.utils import parseaddr
+
+        _, addr = parseaddr(value)
+        if not addr or "@" not in addr or not addr.isascii() or " " in addr:
+            raise ValueError("write it as 'Name <address@example.org>' with a plain ASCII address")
+        return value
     host: str = "localhost"
     port: int = Field(default=587, ge=1, le=65535)
     security: Literal["starttls", "tls", "none"] = "starttls"
@@ -317,6 +363,12 @@ def load_partnership(path: Path, config_dir: Path) -> PartnershipConfig:
         paths[party.key] = tuple(
             s for s in phase.stages if not wf.stages[s].optional or s in party.bodies
         )
+    phase_names = {p.name for p in wf.phases}
+    for i, rev in enumerate(pf.wheel.revisions):
+        for phase in rev.deadlines:
+            if phase not in phase_names:
+                raise DefinitionError(str(path), f"wheel.revisions[{i}].deadlines.{phase}", phase,
+                                      f"no such phase in workflow '{wf.name}': {', '.join(phase_names)}")
     final = wf.final_phase
     if not any(p.role == final.role for p in pf.parties):
         raise DefinitionError(

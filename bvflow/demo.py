@@ -25,6 +25,7 @@ from .findings import Finding
 from .messages import fmt_date, text
 from .partnerships import add_partnership
 from .render import (
+    case_state_label,
     plan_state_label,
     render_findings,
     render_overview,
@@ -38,7 +39,7 @@ from .site import Site
 __all__ = ["run_demo"]
 
 _MARKER = ".bvflow-demo"
-_ACTIONS = {"submit", "record", "accept_equivalent", "decide", "resubmit", "revise"}
+_ACTIONS = {"submit", "record", "import", "accept_equivalent", "decide", "resubmit", "revise"}
 
 
 def _prepare(directory: Path) -> Path:
@@ -91,6 +92,9 @@ def run_demo(directory: Path, data_path: Path | None = None,
     """
     paths = [data_path] if data_path else [default_path("demo") / n for n in _DEFAULT_SCRIPTS]
     scripts = [(p, _load(p)) for p in paths]
+    for path, script in scripts:
+        for step in script["steps"]:
+            step["_dir"] = path.parent
     config_path = _prepare(directory)
     for path, script in scripts:
         if "partnership_file" in script:
@@ -227,6 +231,8 @@ def _describe(step: dict[str, Any], lang: str) -> str:
     a = step["action"]
     if a == "record":
         return f"{step['party']} {step['body']} registrerer vedtak ({step.get('case_number', '')})"
+    if a == "import":
+        return f"vedtak kjem inn frå KS Fiks: {step['file']}"
     if a == "decide":
         return f"{step['party']}: {text(lang, 'outcome.' + step['outcome'])}"
     return {"submit": "styringsgruppa sender planen ut", "accept_equivalent":
@@ -250,6 +256,16 @@ def _run_step(site: Site, part: str, key: str, step: dict[str, Any],
             actor=f"sekretariat-{party}")
         echo(_indent(render_record(r, site.scope(part).config.workflow, site.config.language)).rstrip("\n"))
         return r.findings
+    if a == "import":
+        from . import fiks  # noqa: PLC0415
+
+        path = step["_dir"] / step["file"]  # relative to the demo script
+        r = fiks.import_vedtak(site, part, path, path.name)
+        wf = site.scope(part).config.workflow
+        echo(f"  {r.party} {r.stage}: {text(site.config.language, 'verdict.' + r.verdict)} → "
+             f"{case_state_label(wf, r.case_state, site.config.language)} (frå {path.name})"
+             if r.verdict else f"  {r.party} {r.stage} (frå {path.name})")
+        return []
     if a == "accept_equivalent":
         return services.accept_equivalent(site, part, key, step["party"], step["reason"], actor)
     if a == "decide":

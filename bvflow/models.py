@@ -98,6 +98,8 @@ class Meeting(SQLModel, table=True):
     body_id: int = Field(foreign_key="body.id", index=True)
     meeting_date: date
     source: str = Field(default="config", max_length=32)
+    #: the meeting's id in the system it was imported from (KS Fiks moeteId, iCal UID)
+    external_id: str | None = Field(default=None, max_length=255)
 
 
 class Plan(SQLModel, table=True):
@@ -170,6 +172,7 @@ class Resolution(SQLModel, table=True):
     steering group accepted a deviating resolution as equivalent.
     """
 
+    __table_args__ = (UniqueConstraint("partnership_id", "import_key"),)
     id: int | None = Field(default=None, primary_key=True)
     partnership_id: int = Field(foreign_key="partnership.id", index=True)
     party_case_id: int = Field(foreign_key="partycase.id", index=True)
@@ -187,6 +190,8 @@ class Resolution(SQLModel, table=True):
     accepted_reason: str | None = Field(default=None, sa_column=Column(Text))
     accepted_by: str | None = Field(default=None, max_length=128)
     accepted_at: datetime | None = _instant(nullable=True)
+    #: identifies the imported message (unique per partnership): importing it again is a no-op
+    import_key: str | None = Field(default=None, max_length=128)
 
 
 class AuditRecord(SQLModel, table=True):

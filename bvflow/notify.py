@@ -190,22 +190,41 @@ def queue_findings(
 
 def withdraw_stale(session: Session, scope: Scope, findings: Iterable[Finding],
                    plan_version_ids: list[int] | None) -> int:
-    """Mark pending finding notifications ``withdrawn`` when their finding no
-    longer holds (the resolution was recorded, accepted, the plan moved on), so
-    no one is alerted about a solved problem. Limited to ``plan_version_ids``
+    """Mark pending notifications ``withdrawn`` when what they are about has
+    gone: an alert or escalation whose finding no longer holds, a reminder to a
+    party that has passed the plan (or a plan that moved on), so no one is
+    told about a solved problem. Limited to ``plan_version_ids``
     when given. Returns how many were withdrawn."""
     from .findings import FINDING_KINDS
+    from .models import PartyCase, PlanVersion
 
-    live = {f"{f.plan_version_id}:{f.party}:{f.kind}:{f.key_date.isoformat()}:" for f in findings}
+    live = {f"{f.plan_version_id}:{f.party}:{f.kind}:{f.key_date.isoformat()}" for f in findings}
     q = select(OutboxMessage).where(OutboxMessage.partnership_id == scope.id,
                                     OutboxMessage.status == "pending",
-                                    col(OutboxMessage.kind).in_(FINDING_KINDS))
+                                    col(OutboxMessage.kind).in_([*FINDING_KINDS, "escalation", "reminder"]))
     if plan_version_ids is not None:
         q = q.where(col(OutboxMessage.plan_version_id).in_(plan_version_ids))
+    pending = list(session.exec(q))
+    phase_states = {p.state for p in scope.config.workflow.phases}
+    ids = {m.plan_version_id for m in pending if m.kind == "reminder"}
+    open_cases = {
+        (c.plan_version_id, c.party_id)
+        for c, state in session.exec(
+            select(PartyCase, PlanVersion.state)
+            .join(PlanVersion, col(PlanVersion.id) == PartyCase.plan_version_id)
+            .where(col(PartyCase.plan_version_id).in_(ids)))
+        if state in phase_states and c.state not in ("passed", "returned", "waiting")
+    } if ids else set()
     n = 0
-    for msg in session.exec(q):
-        prefix = msg.dedupe_key[: msg.dedupe_key.rindex(":") + 1]
-        if prefix not in live:
+    for msg in pending:
+        parts = msg.dedupe_key.split(":")
+        if msg.kind == "reminder":
+            still = (msg.plan_version_id, msg.party_id) in open_cases
+        elif msg.kind == "escalation":  # "<pv>:<party>:escalation:<kind>:<date>:<email>"
+            still = ":".join([parts[0], parts[1], parts[3], parts[4]]) in live
+        else:
+            still = ":".join(parts[:4]) in live
+        if not still:
             msg.status = "withdrawn"
             n += 1
     return n
@@ -219,6 +238,7 @@ _SAMPLE = {
     "deadline": "20. juni 2025", "days": 5, "phase": "Kommunane", "waiting_on": "Kommunestyre",
     "next_meeting": "5. juni 2025", "since": "2. mai 2025", "working_days": 5, "week": "2025-W19",
     "status": "…", "revision": "haust", "deadlines": "Kommunane 14. november 2025",
+    "identical_required": True,
 }
 
 

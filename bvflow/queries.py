@@ -213,15 +213,17 @@ def meetings(site: Site, partnership: str | None, party: str | None = None
 
 
 def outbox(site: Site, partnership: str | None) -> list[dict[str, Any]]:
-    """Outbox rows, newest last: created_at (ISO UTC), status, kind, recipient,
-    subject, plan version id, party."""
+    """Outbox rows, oldest first: created_at, due_at, sent_at (ISO, UTC), status,
+    attempts, last_error, kind, severity, recipient, subject, party, plan_version_id."""
     from .models import OutboxMessage
 
     scope = site.scope(partnership)
     with unit_of_work(site.engine) as s:
         rows = s.exec(select(OutboxMessage).where(OutboxMessage.partnership_id == scope.id)
                       .order_by(col(OutboxMessage.created_at), col(OutboxMessage.id))).all()
-    return [{"created_at": m.created_at.isoformat(), "status": m.status, "kind": m.kind,
+    return [{"created_at": m.created_at.isoformat(), "due_at": m.due_at.isoformat(),
+             "sent_at": m.sent_at.isoformat() if m.sent_at else None, "last_error": m.last_error,
+             "attempts": m.attempts, "status": m.status, "kind": m.kind,
              "severity": m.severity, "recipient": m.recipient, "subject": m.subject,
              "party": scope.party_key(m.party_id) if m.party_id else None,
              "plan_version_id": m.plan_version_id} for m in rows]

@@ -62,6 +62,7 @@ def record_resolution(
     site: Site, partnership: str | None, plan_ref: str, party: str, body: str,
     meeting_date: date, outcome: str, text: str | None = None, *, as_proposed: bool = False,
     case_number: str = "", actor: str = "", source: str = "cli",
+    import_key: str | None = None, meeting_external_id: str | None = None,
 ) -> RecordResult:
     """Record what ``party``'s ``body`` (a stage: formannskap, kommunestyre …) decided.
 
@@ -69,6 +70,10 @@ def record_resolution(
     ``minor`` / ``different``); for the resolution stage anything but
     identical leaves the party ``deviating`` until the steering group accepts
     it or the body passes the text again.
+
+    ``import_key``: the fingerprint of an imported message (unique per
+    partnership: the same message is never recorded twice); ``meeting_external_id``:
+    the case system's id of the meeting, remembered in the calendar.
 
     Raises:
         NotFoundError: unknown ``party`` or ``body``.
@@ -119,17 +124,23 @@ def record_resolution(
         fire_case(s, scope, pv, case, "record", now, actor, stage=body, result=result,
                    outcome=outcome, source=source)
         body_id = scope.body_ids[(party, body)]
-        if not s.exec(select(Meeting).where(Meeting.body_id == body_id,
-                                            Meeting.meeting_date == meeting_date)).first():
+        meeting = s.exec(select(Meeting).where(Meeting.body_id == body_id,
+                                               Meeting.meeting_date == meeting_date)).first()
+        if meeting is None:
             # a meeting that was held belongs in the calendar, even if nobody planned it there
-            s.add(Meeting(partnership_id=scope.id, body_id=body_id, meeting_date=meeting_date,
-                          source="record"))
+            meeting = Meeting(partnership_id=scope.id, body_id=body_id, meeting_date=meeting_date,
+                              source="record")
+            s.add(meeting)
+        if meeting_external_id and not meeting.external_id and not s.exec(
+                select(Meeting.id).where(Meeting.body_id == body_id,
+                                         Meeting.external_id == meeting_external_id)).first():
+            meeting.external_id = meeting_external_id  # the case system's id of that meeting
         s.add(Resolution(
             partnership_id=scope.id, party_case_id=case.id, body_id=body_id,  # type: ignore[arg-type]
             stage=body, meeting_date=meeting_date, case_number=case_number.strip(),
             outcome=outcome, text=resolution_text, verdict=verdict,
             differences=[d.to_dict() for d in comparison.differences] if comparison else [],
-            recorded_at=now, recorded_by=actor, source=source,
+            recorded_at=now, recorded_by=actor, source=source, import_key=import_key,
         ))
         cases = cases_of(s, pv)
         advance(s, scope, plan, pv, cases, now, actor)

@@ -104,11 +104,13 @@ def reminder_notices(s: Session, scope: Scope, today: date) -> list[Notice]:
 
             def values(lang: str, *, _stage: str = stage, _nxt: date | None = nxt, _party: str = party,
                        _pv: PlanVersion = pv, _key: str = plan_key, _due: date = due,
-                       _phase: str = phase.title) -> dict[str, Any]:
+                       _phase: str = phase.title,
+                       _identical: bool = wf.stages[path[-1]].kind == "resolution") -> dict[str, Any]:
                 return {"plan": _key, "version": _pv.number, "party": names[_party],
                         "phase": _phase, "deadline": fmt_date(_due, lang),
                         "days": working_days_between(today, _due),
                         "waiting_on": wf.stages[_stage].title,
+                        "identical_required": _identical,
                         "next_meeting": fmt_date(_nxt, lang) if _nxt else "–"}
 
             out.append(Notice(

@@ -34,7 +34,7 @@ from sqlmodel import Session, col, select
 
 from .clock import OSLO, Clock, SystemClock
 from .db import unit_of_work
-from .errors import ConflictError
+from .errors import BvflowError, ConflictError
 from .models import AuditRecord, JobRun, Plan, PlanVersion, SchedulerLease
 from .notify import Notice, queue_notices
 from .plans import revise_plan
@@ -88,6 +88,11 @@ def acquire_lease(site: Site, holder: str, now: datetime, ttl: timedelta = timed
 def daily_due(day: date, at: time) -> datetime:
     """The UTC instant of the daily run of local ``day`` at local ``at``."""
     return local_instant(day, at)
+
+
+def _has_plans(site: Site, partnership_id: int) -> bool:
+    with Session(site.engine) as s:
+        return s.exec(select(Plan.id).where(Plan.partnership_id == partnership_id)).first() is not None
 
 
 def _done(site: Site, partnership_id: int, job: str, key: str) -> bool:
@@ -180,11 +185,16 @@ def tick(site: Site, holder: str, now: datetime | None = None, *, deliver: bool 
         scope = site.scope(pc.key)
         if now < daily_due(today, at) or _done(site, scope.id, "daily", today.isoformat()):
             continue
+        if not _has_plans(site, scope.id):
+            continue  # nothing to do yet; not marked done, so a plan made later today is seen
         try:
             revisions = open_due_revisions(site, pc.key, today, now)
             queued, _ = run_reminders(site, pc.key, now)
         except ConflictError as exc:  # a writer held the database: the next tick tries again
             log.warning("daily run of %s postponed: %s", pc.key, exc)
+            continue
+        except BvflowError as exc:  # one partnership's problem must not stop the others
+            log.error("daily run of %s failed: %s", pc.key, exc)
             continue
         # marked done only after it succeeded; it is idempotent, so a crash in
         # between only means it runs again

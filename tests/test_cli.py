@@ -48,6 +48,7 @@ def test_demo_replays_2025_and_leaves_a_working_site(tmp_path: Path) -> None:
             "  nytt funn: [no_meeting_before_deadline] Tokke kommune: Kommunestyret i Tokke har "
             "inkje møte att før fristen 20. juni 2025.") in out
     assert "seljord: vedteke = likelydande → ferdig" in out  # pasted with typographic differences
+    assert "kviteseid kommunestyre: likelydande → ferdig (frå vedtak-kviteseid-kommunestyre.json)" in out
     assert "nissedal: vedteke ≠ ulikt → AVVIK" in out and "nissedal som likeverdig" in out
     assert "fyresdal: vedteke med endringar ≠ ulikt → AVVIK" in out
     assert "fyresdal: vedteke = likelydande → ferdig" in out
@@ -165,3 +166,26 @@ def test_check_text_refuses_an_empty_file(tmp_path: Path) -> None:
     (tmp_path / "r.txt").write_text(" \n", encoding="utf-8")
     r = runner.invoke(app, ["check-text", str(tmp_path / "p.txt"), str(tmp_path / "r.txt")])
     assert r.exit_code == 2 and "resolution_file" in r.output and "empty" in r.output
+
+
+def test_import_and_export_a_fiks_resolution_through_the_cli(tmp_path: Path) -> None:
+    assert run(["demo"], tmp_path).returncode == 0
+    env = {"BVFLOW_CONFIG": "bvflow-demo/config.toml"}
+    out = tmp_path / "kviteseid.json"
+    r = run(["export", "vedtak", "handlingsplan-2025@1", "kviteseid", "-o", str(out)], tmp_path, **env)
+    assert r.returncode == 0, r.stderr
+    msg = json.loads(out.read_text(encoding="utf-8"))
+    assert msg["utvalgId"] == "KVI-KST" and msg["sak"]["utvalgetsSaksnummer"]["sakssekvensnummer"] == 58
+    r = run(["import", "vedtak", str(default_demo() / "fiks" / "vedtak-kviteseid-kommunestyre.json")],
+            tmp_path, **env)
+    assert r.returncode == 0 and "already imported" in r.stdout
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    r = run(["import", "vedtak", str(bad)], tmp_path, **env)
+    assert r.returncode == 2 and "not valid JSON" in r.stderr
+
+
+def default_demo() -> Path:
+    from bvflow.defaults import default_path
+
+    return default_path("demo")

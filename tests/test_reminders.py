@@ -166,3 +166,43 @@ def test_mail_template_01_a_broken_site_template_fails_at_start(tmp_path) -> Non
     (d / "notifications" / "nb" / "reminder.txt.j2").write_text("Hei {{ recipent }}\n", encoding="utf-8")
     with pytest.raises(DeliveryError, match="nb/reminder"):
         check_templates(str(d))
+
+
+def test_a_reminder_to_a_party_that_has_since_passed_is_withdrawn(site: Site, clock: SimulatedClock) -> None:
+    _setup(site)
+    clock.set_date(date(2025, 6, 5), time(7, 30))
+    queued, _ = run_reminders(site, None)
+    assert "politisk@vinje.example" in _kinds(queued, "reminder")
+    clock.set_date(date(2025, 6, 5), time(7, 45))  # before the 08:00 send
+    services.record_resolution(site, None, "hp", "vinje", "kommunestyre", date(2025, 6, 5), "passed",
+                               as_proposed=True)
+    vinje = [r for r in queries.outbox(site, None)
+             if r["kind"] == "reminder" and r["recipient"] == "politisk@vinje.example"]
+    assert [r["status"] for r in vinje] == ["withdrawn"]
+    tokke = [r for r in queries.outbox(site, None)
+             if r["kind"] == "reminder" and r["recipient"] == "politisk@tokke.example"]
+    assert [r["status"] for r in tokke] == ["pending"]
+
+
+@pytest.mark.parametrize(("snippet", "key"), [
+    ('send_window = ["16:00", "08:00"]', "reminders.send_window"),
+    ('before_deadline = [-3, 5]', "reminders.before_deadline[0]"),
+    ('[wheel]\nrevisions = [{ name = "x", opens = "02-30" }]', "wheel.revisions[0].opens"),
+    ('[wheel]\nrevisions = [{ name = "x", opens = "03-01", deadlines = { kommunar = "05-01" } }]',
+     "wheel.revisions[0].deadlines.kommunar"),
+])
+def test_bad_wheel_and_reminder_settings_are_refused_on_load(tmp_path, snippet: str, key: str) -> None:
+    from bvflow.config import load_site
+    from bvflow.errors import DefinitionError
+
+    from .conftest import make_site_dir
+
+    d = make_site_dir(tmp_path, f"sqlite:///{tmp_path}/x.db")
+    p = d / "partnerships" / "vest-telemark.toml"
+    text = p.read_text(encoding="utf-8")
+    text = text[: text.index("[wheel]")] if "[wheel]" in text else text
+    section = snippet if snippet.startswith("[wheel]") else "[reminders]\n" + snippet
+    p.write_text(text + "\n" + section + "\n", encoding="utf-8")
+    with pytest.raises(DefinitionError) as err:
+        load_site(d / "config.toml")
+    assert err.value.file == str(p) and err.value.key == key

@@ -236,3 +236,40 @@ def test_mail_waits_for_the_send_window_after_downtime(tmp_path: Path, db_url: s
     assert tick(site, "svc", datetime.combine(date(2025, 6, 6), time(7, 55), tzinfo=OSLO)).sent == 0
     assert tick(site, "svc", datetime.combine(date(2025, 6, 6), time(8, 0), tzinfo=OSLO)).sent > 0
     site.engine.dispose()
+
+
+def test_serve_on_the_real_clock_moved_by_time_machine(tmp_path: Path, db_url: str) -> None:
+    """The service path as `bvflow serve` runs it — system clock, real SMTP server
+    (aiosmtpd on loopback) — with the clock moved by time-machine: the reminders
+    decided at the daily run go out once, at 08:00, and not again."""
+    import time_machine
+
+    from bvflow.scheduler import scheduled_tick
+
+    from .test_delivery import SmtpServer
+
+    server = SmtpServer()
+    server.start()
+    try:
+        d = make_site_dir(tmp_path, db_url)
+        cfg = d / "config.toml"
+        cfg.write_text(cfg.read_text(encoding="utf-8") + (
+            f'\n[mail]\ntransport = "smtp"\nhost = "127.0.0.1"\nport = {server.port}\n'
+            'security = "none"\nsender = "bvflow <bvflow@example.org>"\n'), encoding="utf-8")
+        with time_machine.travel(datetime(2025, 5, 2, 12, 0, tzinfo=OSLO), tick=False) as traveller:
+            site = Site.open(cfg)  # the system clock, as in production
+            services.create_plan(site, None, "hp", "H", PROPOSAL, DEADLINES)
+            services.submit_plan(site, None, "hp")
+            site.engine.dispose()
+            for hh, mm in ((7, 30), (7, 55), (8, 0), (8, 5), (12, 0)):
+                traveller.move_to(datetime(2025, 6, 5, hh, mm, tzinfo=OSLO))
+                scheduled_tick(str(cfg))
+                if (hh, mm) == (7, 55):
+                    assert server.handler.received == []  # nothing before the send window
+        msgs = server.handler.parsed()
+        reminders = [m for m in msgs if "Påminn" in str(m["Subject"])]
+        assert len(reminders) == 6  # each open municipality, once
+        ids = [str(m["Message-ID"]) for m in msgs]
+        assert len(ids) == len(set(ids))
+    finally:
+        server.stop()

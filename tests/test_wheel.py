@@ -161,20 +161,21 @@ def test_unknown_revision_name(pc: PartnershipConfig) -> None:
 
 
 def test_unknown_phase_in_deadlines_names_the_key(tmp_path: Path) -> None:
-    pc = _partnership(tmp_path, WHEEL.replace("county = \"11-01\"", "fylket = \"11-01\""))
-    for call in (lambda: wheel_events(pc, date(2025, 1, 1), date(2025, 1, 2)),
-                 lambda: revision_deadlines(pc, "vår", date(2025, 3, 1))):
-        with pytest.raises(InputError) as err:
-            call()
-        assert err.value.field == "wheel.revisions[1].deadlines.fylket"
-        assert "municipalities" in str(err.value)
+    """Refused when the partnership file is loaded, naming file and key."""
+    from bvflow.errors import DefinitionError
+
+    with pytest.raises(DefinitionError) as err:
+        _partnership(tmp_path, WHEEL.replace("county = \"11-01\"", "fylket = \"11-01\""))
+    assert err.value.key == "wheel.revisions[1].deadlines.fylket"
+    assert "municipalities" in str(err.value)
 
 
 def test_invalid_month_day_in_config_names_the_key(tmp_path: Path) -> None:
-    pc = _partnership(tmp_path, WHEEL.replace('delivery_deadline = "06-27"', 'delivery_deadline = "06-31"'))
-    with pytest.raises(InputError) as err:
-        wheel_events(pc, date(2025, 1, 1), date(2025, 12, 31))
-    assert err.value.field == "wheel.delivery_deadline" and err.value.value == "06-31"
+    from bvflow.errors import DefinitionError
+
+    with pytest.raises(DefinitionError) as err:
+        _partnership(tmp_path, WHEEL.replace('delivery_deadline = "06-27"', 'delivery_deadline = "06-31"'))
+    assert err.value.key == "wheel.delivery_deadline" and err.value.value == "06-31"
 
 
 def test_empty_wheel_has_no_events(tmp_path: Path) -> None:
