@@ -280,6 +280,21 @@ def plan_show(plan: str, config: ConfigOpt = None, partnership: PartOpt = None,
         typer.echo(version.proposal.rstrip("\n"))
 
 
+@plan_app.command("register")
+@_errors
+def plan_register(plan: str, party: str,
+                  case_number: Annotated[str | None, typer.Option(help="The party's case number, "
+                                                                  "e.g. 'PS 2025/34'.")] = None,
+                  external_key: Annotated[str | None, typer.Option(help="Its case system's key.")]
+                  = None,
+                  config: ConfigOpt = None, partnership: PartOpt = None, actor: ActorOpt = None) -> None:
+    """Register a party's own case for a plan version (so imports find it)."""
+    site = Site.open(config)
+    services.register_case(site, partnership, plan, party, case_number=case_number,
+                           external_key=external_key, actor=_actor(actor))
+    typer.echo(f"registered {party}'s case for {plan}")
+
+
 @plan_app.command("resubmit")
 @_errors
 def plan_resubmit(plan: str, reason: Annotated[str, typer.Option()], config: ConfigOpt = None,

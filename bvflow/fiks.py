@@ -495,6 +495,37 @@ def _already(site: Site, scope: Scope, key: str, warnings: list[str]) -> ImportR
                         case.state, [*warnings, "already imported: nothing new was stored"], True)
 
 
+def _registered(site: Site, scope: Scope, party: str, sak: dict[str, Any], case_number: str) -> str | None:
+    """The plan version whose case ``party`` registered under the message's
+    external key (``sak.referanseEksternNoekkel.noekkel``) or case number
+    (the committee's or the case system's), as ``KEY@N``; None if none is."""
+    keys = {str(v.get("noekkel")) for v in (sak.get("referanseEksternNoekkel"),
+                                            sak.get("fagsystemetsReferanseEksternNoekkel"))
+            if isinstance(v, dict) and v.get("noekkel")}
+    numbers = {case_number}
+    if isinstance(sak.get("fagsystemetsSaksnummer"), dict):
+        numbers.add(_case_number("sak.fagsystemetsSaksnummer", sak["fagsystemetsSaksnummer"]))
+    with Session(site.engine) as s:
+        rows = s.exec(
+            select(Plan.key, PlanVersion.number, PartyCase.external_key, PartyCase.case_number)
+            .join(PlanVersion, col(PlanVersion.plan_id) == Plan.id)
+            .join(PartyCase, col(PartyCase.plan_version_id) == PlanVersion.id)
+            .where(Plan.partnership_id == scope.id, PartyCase.party_id == scope.party_ids[party],
+                   col(PlanVersion.state).not_in(_CLOSED))).all()
+    for key, number, ext, cno in rows:
+        if (ext and ext in keys) or (cno and _norm_case(cno) in {_norm_case(n) for n in numbers}):
+            return f"{key}@{number}"
+    return None
+
+
+def _norm_case(value: str) -> str:
+    m = _CASE_NO.fullmatch(value.strip())
+    if not m:
+        return value.strip().upper()
+    year = m.group(1)
+    return f"{2000 + int(year) if len(year) == 2 else int(year)}/{int(m.group(2))}"
+
+
 def _awaiting(site: Site, scope: Scope, party: str, stage: str, prefix: str, utvalg_id: Any) -> str:
     """The one plan version awaiting ``party``'s ``stage``, as ``KEY@N``."""
     phase = scope.config.workflow.phase_of_stage(stage)
@@ -573,7 +604,8 @@ def import_vedtak(site: Site, partnership: str | None,
     sak = msg["sak"]
     case_number = _case_number("sak.utvalgetsSaksnummer", sak["utvalgetsSaksnummer"])
     text = _resolution_text(sak, warnings)
-    ref = plan_ref or _awaiting(site, scope, party, stage, "", msg["utvalgId"])
+    ref = plan_ref or _registered(site, scope, party, sak, case_number) or _awaiting(
+        site, scope, party, stage, "", msg["utvalgId"])
     who = actor if actor is not None else (f"fiks:{source_name}" if source_name else "fiks")
     try:
         r = services.record_resolution(site, partnership, ref, party, stage, meeting_date,

@@ -160,6 +160,10 @@ class PartyCase(SQLModel, table=True):
     plan_version_id: int = Field(foreign_key="planversion.id", index=True)
     party_id: int = Field(foreign_key="party.id", index=True)
     state: str = Field(max_length=64, index=True)
+    #: the party's own case for this plan version, registered by its secretary:
+    #: its case number ("PS 2025/34") and its case system's external key
+    case_number: str | None = Field(default=None, max_length=64)
+    external_key: str | None = Field(default=None, max_length=255)
     version: int = Field(default=1, sa_column=_PC_VERSION)
 
 

@@ -16,6 +16,7 @@ from .engine import (
     PLAN_KEY,
     after_change,
     audit,
+    case_of,
     cases_of,
     check_stage,
     clean_text,
@@ -35,6 +36,7 @@ from .notify import queue_findings, withdraw_stale
 from .site import Site
 
 __all__ = [
+    "register_case",
     "create_plan",
     "edit_draft",
     "submit_plan",
@@ -234,3 +236,36 @@ def raise_findings(site: Site, partnership: str | None, at: date | None = None) 
         new = queue_findings(s, scope, found, site.clock.now(), str(site.config.path.parent))
         gone = withdraw_stale(s, scope, found, None)
         return ScanResult(found, len(new), gone)
+
+
+def register_case(site: Site, partnership: str | None, plan_ref: str, party: str, *,
+                  case_number: str | None = None, external_key: str | None = None,
+                  actor: str = "") -> None:
+    """Register ``party``'s own case for a submitted plan version: its case
+    number (``PS 2025/34``) and/or its case system's external key, so that a
+    resolution arriving from that system (KS Fiks) finds this version.
+
+    Raises: InputError (nothing to register; a value in use by another version
+    for the same party), NotFoundError (unknown party/plan).
+    """
+    scope = site.scope(partnership)
+    pid = party_id_of(scope, party)
+    values = {k: v.strip() for k, v in (("case_number", case_number),
+                                        ("external_key", external_key)) if v and v.strip()}
+    if not values:
+        raise InputError("case_number", case_number, "give a case number or an external key")
+    for k, v in values.items():
+        clean_text(k, v)
+    now = site.clock.now()
+    with unit_of_work(site.engine, f"{party} in {plan_ref}") as s:
+        _, pv = find_version(s, scope, plan_ref)
+        case = case_of(s, scope, pv, party, pid)
+        for k, v in values.items():
+            other = s.exec(select(PartyCase).where(PartyCase.party_id == pid, PartyCase.id != case.id,
+                                                   getattr(PartyCase, k) == v)).first()
+            if other is not None:
+                raise InputError(k, v, f"is registered for another plan version of {party}")
+            setattr(case, k, v)
+        touch(pv, now)
+        audit(s, scope, pv, now, actor, "register", "case", case.state, case.state,
+              party_id=pid, **values)

@@ -374,3 +374,27 @@ def test_ical_reimport_moves_and_cancels(fsite: Site) -> None:
         fiks.import_ical(fsite, None, first, "kviteseid", "bystyre")
     assert err.value.field == "body"
     assert snapshot(fsite.engine) == before
+
+
+@pytest.mark.parametrize("how", ["case_number", "external_key"])
+def test_a_registered_case_picks_the_plan_version(fsite: Site, clock: SimulatedClock, how: str) -> None:
+    """With two versions awaiting the body, the one whose case the secretary
+    registered (case number or external key from the message) is chosen."""
+    clock.set_date(date(2025, 5, 2))
+    services.create_plan(fsite, None, "kopi", "Kopi", PROPOSAL, DEADLINES, "sg")
+    services.submit_plan(fsite, None, "kopi", "sg")
+    msg = json.loads(DEMO.read_bytes())
+    if how == "case_number":
+        services.register_case(fsite, None, "kopi", "kviteseid", case_number="PS 25/58")
+    else:
+        msg["sak"]["referanseEksternNoekkel"] = {"fagsystem": "Elements", "noekkel": "KVI-2025-000123"}
+        services.register_case(fsite, None, "kopi", "kviteseid", external_key="KVI-2025-000123")
+    with pytest.raises(InputError) as err:  # the same key cannot name two versions
+        services.register_case(fsite, None, PLAN, "kviteseid", **{how: "PS 25/58" if how == "case_number"
+                                                                   else "KVI-2025-000123"})
+    assert err.value.field == how
+    clock.set_date(date(2025, 6, 20))
+    r = fiks.import_vedtak(fsite, None, json.dumps(msg).encode())
+    assert (r.plan, r.version, r.case_state) == ("kopi", 1, "passed")
+    hist = [e for e in queries.history(fsite, None, "kopi") if e.event == "register"]
+    assert hist and hist[0].party == "kviteseid"
