@@ -689,11 +689,7 @@ def import_moeteplan(file: Annotated[Path, typer.Argument(help="ResultatMoetepla
     from . import fiks
 
     site = Site.open(config)
-    r = fiks.import_moeteplan(site, partnership, file)
-    for w in r.warnings:
-        typer.echo(f"warning: {w}", err=True)
-    typer.echo(f"meetings: {r.added} added, {r.moved} moved, {r.removed} removed, "
-               f"{r.unchanged} unchanged")
+    _echo_calendar(fiks.import_moeteplan(site, partnership, file))
 
 
 @import_app.command("ical")
@@ -705,11 +701,7 @@ def import_ical(file: Annotated[Path, typer.Argument(help="An .ics file of one b
     from . import fiks
 
     site = Site.open(config)
-    r = fiks.import_ical(site, partnership, _read_bytes("file", file), party, body)
-    for w in r.warnings:
-        typer.echo(f"warning: {w}", err=True)
-    typer.echo(f"meetings: {r.added} added, {r.moved} moved, {r.removed} removed, "
-               f"{r.unchanged} unchanged")
+    _echo_calendar(fiks.import_ical(site, partnership, _read_bytes("file", file), party, body))
 
 
 @export_app.command("vedtak")
@@ -727,6 +719,13 @@ def export_vedtak(plan: str, party: str,
     else:
         output.write_text(data + "\n", encoding="utf-8")
         typer.echo(f"wrote {output}")
+
+
+def _echo_calendar(r: Any) -> None:
+    for w in r.warnings:
+        typer.echo(f"warning: {w}", err=True)
+    typer.echo(f"meetings: {r.added} added, {r.moved} moved, {r.removed} removed, "
+               f"{r.unchanged} unchanged")
 
 
 def _read_bytes(field: str, path: Path) -> bytes:

@@ -109,6 +109,7 @@ def test_scheduler_multi_01_two_processes_one_lease(busy) -> None:
 
 
 def test_scheduler_restart_01_same_jobs_after_five_starts(tmp_path: Path) -> None:
+    """scheduler-restart-01: five starts and stops, the same single job each time."""
     cfg = make_site_dir(tmp_path, f"sqlite:///{tmp_path}/s.db") / "config.toml"
     seen = []
     for _ in range(5):

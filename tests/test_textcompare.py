@@ -32,6 +32,13 @@ from bvflow.textcompare import (
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CASES_DIR = REPO_ROOT / ".." / "shared" / "cases"
 CASE_FILES = sorted(CASES_DIR.glob("identical-*.json"))
+#: The shared cases known when this was written; each must still be there and pass.
+KNOWN_CASES = ("identical-01", "identical-02", "identical-03", "identical-04", "identical-05",
+               "identical-06")
+
+
+def test_every_known_shared_case_is_present() -> None:
+    assert set(KNOWN_CASES) <= {p.stem for p in CASE_FILES}
 
 SEED_PROPOSAL = (
     "1. Vedlagde utkast til handlingsplan for 2025 i Bygdevekstavtala vert vedteken.\n\n"
