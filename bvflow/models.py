@@ -17,6 +17,7 @@ from sqlalchemy import JSON, Column, DateTime, Integer, Text, TypeDecorator, Uni
 from sqlmodel import Field, SQLModel
 
 __all__ = [
+    "ApiToken",
     "AuditRecord",
     "Body",
     "Deadline",
@@ -28,9 +29,13 @@ __all__ = [
     "Plan",
     "PlanVersion",
     "JobRun",
+    "LoginThrottle",
+    "Membership",
     "Resolution",
     "SchedulerLease",
     "UTCDateTime",
+    "User",
+    "WebSession",
 ]
 
 
@@ -271,3 +276,71 @@ class JobRun(SQLModel, table=True):
     job: str = Field(max_length=64)
     run_key: str = Field(max_length=128)
     done_at: datetime = _instant()
+
+
+class User(SQLModel, table=True):
+    """A person who logs in to the web pages or calls the API.
+
+    ``username`` is stored lower-case. ``password_hash`` is an Argon2id hash
+    (argon2-cffi); it is never shown. ``is_admin`` makes the user an
+    administrator of the whole installation; every other right comes from a
+    :class:`Membership` in one partnership. A disabled user cannot log in,
+    and its sessions and API tokens stop working at once.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, max_length=64)
+    display_name: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=320)
+    password_hash: str = Field(max_length=255)
+    is_admin: bool = False
+    disabled: bool = False
+    language: str = Field(default="", max_length=8)
+    created_at: datetime = _instant()
+
+
+class Membership(SQLModel, table=True):
+    """A user's role in one partnership: ``steering`` (styringsgruppe),
+    ``secretary`` (bound to ``party_id``, a municipality's political
+    secretariat) or ``observer`` (read only)."""
+
+    __table_args__ = (UniqueConstraint("user_id", "partnership_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    role: str = Field(max_length=16)
+    party_id: int | None = Field(default=None, foreign_key="party.id")
+
+
+class ApiToken(SQLModel, table=True):
+    """A per-user API token. Only the SHA-256 of the token is stored; the
+    token itself is shown once when it is made."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    label: str = Field(default="", max_length=200)
+    created_at: datetime = _instant()
+    last_used_at: datetime | None = _instant(nullable=True)
+    revoked_at: datetime | None = _instant(nullable=True)
+
+
+class WebSession(SQLModel, table=True):
+    """A logged-in browser. The cookie holds a random token; the row holds its
+    SHA-256, the CSRF token of the session and its UTC expiry."""
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = _instant()
+    expires_at: datetime = _instant()
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per username (known or not): after a few failures a new
+    attempt is refused until ``blocked_until`` (UTC), doubling each time."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    failures: int = 0
+    last_failure_at: datetime | None = _instant(nullable=True)
+    blocked_until: datetime | None = _instant(nullable=True)
