@@ -13,13 +13,24 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Integer, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    DateTime,
+    Integer,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 __all__ = [
     "ApiToken",
     "AuditRecord",
     "Body",
+    "BudgetYear",
+    "ContentHeader",
     "Deadline",
     "Meeting",
     "OutboxMessage",
@@ -30,9 +41,12 @@ __all__ = [
     "PlanVersion",
     "JobRun",
     "LoginThrottle",
+    "Measure",
+    "MeasureBudget",
     "Membership",
     "Resolution",
     "SchedulerLease",
+    "SubGoal",
     "UTCDateTime",
     "User",
     "WebSession",
@@ -344,3 +358,91 @@ class LoginThrottle(SQLModel, table=True):
     failures: int = 0
     last_failure_at: datetime | None = _instant(nullable=True)
     blocked_until: datetime | None = _instant(nullable=True)
+
+
+# -- the content of a plan version (issue 5) ----------------------------------
+# Amounts are whole NOK (BIGINT); years are calendar years; ``start_date`` /
+# ``end_date`` are Oslo dates. Every row belongs to one plan version; a revision
+# copies them into its new version (see bvflow.contentstore).
+
+
+def _nok() -> Any:
+    return Field(default=0, sa_column=Column(BigInteger, nullable=False))
+
+
+class ContentHeader(SQLModel, table=True):
+    """The plan version has content (sub-goals, measures, budget): its
+    background text, the agreement period and the weight tolerance
+    (percentage points) beyond which a sub-goal's share is reported."""
+
+    __table_args__ = (UniqueConstraint("plan_version_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    plan_version_id: int = Field(foreign_key="planversion.id", index=True)
+    background: str = Field(default="", sa_column=Column(Text, nullable=False))
+    first_year: int
+    last_year: int
+    weight_tolerance_pct: int = 5
+
+
+class SubGoal(SQLModel, table=True):
+    """A sub-goal (delmål) of a plan version with its budget weight in percent."""
+
+    __table_args__ = (UniqueConstraint("plan_version_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    plan_version_id: int = Field(foreign_key="planversion.id", index=True)
+    key: str = Field(max_length=64)
+    position: int = 0
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    weight_pct: int = 0
+
+
+class Measure(SQLModel, table=True):
+    """A measure (tiltak) under a sub-goal. ``key`` identifies it across
+    versions; ``reason`` (grunngjeving) and ``assessment`` (what an ended
+    measure achieved) account for this version's change."""
+
+    __table_args__ = (UniqueConstraint("plan_version_id", "key"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    plan_version_id: int = Field(foreign_key="planversion.id", index=True)
+    key: str = Field(max_length=64)
+    position: int = 0
+    sub_goal: str = Field(max_length=64)
+    title: str = Field(sa_column=Column(Text, nullable=False))
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    responsible: str = Field(default="", max_length=200)
+    start_date: date
+    end_date: date | None = None
+    funding: str = Field(max_length=32)
+    status: str = Field(max_length=16)
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False))
+    assessment: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class MeasureBudget(SQLModel, table=True):
+    """A measure's money in one year: ``allocated`` (budget) and ``spent``, whole NOK."""
+
+    __table_args__ = (UniqueConstraint("measure_id", "year"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    measure_id: int = Field(foreign_key="measure.id", index=True)
+    year: int
+    allocated: int = _nok()
+    spent: int = _nok()
+
+
+class BudgetYear(SQLModel, table=True):
+    """The financing plan of one year: state operating grant (driftstilskot) and
+    state measure funds (tiltaksmidlar) granted that year, whole NOK; ``closed``:
+    the year's accounts are closed, so its carry-over counts what was spent."""
+
+    __table_args__ = (UniqueConstraint("plan_version_id", "year"),)
+    id: int | None = Field(default=None, primary_key=True)
+    partnership_id: int = Field(foreign_key="partnership.id", index=True)
+    plan_version_id: int = Field(foreign_key="planversion.id", index=True)
+    year: int
+    operating_grant: int = _nok()
+    measure_funds: int = _nok()
+    closed: bool = False
