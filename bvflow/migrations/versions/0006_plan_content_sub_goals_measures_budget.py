@@ -52,7 +52,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('contentheader', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contentheader_partnership_id'), ['partnership_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_contentheader_plan_version_id'), ['plan_version_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_contentheader_plan_version_id'), ['plan_version_id'],
+                              unique=False)
 
     op.create_table('measure',
     sa.Column('id', sa.Integer(), nullable=False),
