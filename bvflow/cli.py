@@ -741,6 +741,173 @@ def text_label(lang: str, verdict: str) -> str:
     return text(lang, f"verdict.{verdict}")
 
 
+# -- plan content, case document, yearly report (issue 5) --------------------
+
+content_app = typer.Typer(no_args_is_help=True,
+                          help="Plan content: sub-goals, measures, budget; checks, diff, case document.")
+app.add_typer(content_app, name="content")
+LangOpt = Annotated[str | None, typer.Option("--lang", help="nn, nb or en (default: the site's).")]
+
+
+def _lang(site: Site, lang: str | None) -> str:
+    from .messages import LANGUAGES
+
+    if lang is not None and lang not in LANGUAGES:
+        raise InputError("lang", lang, f"use one of {', '.join(LANGUAGES)}")
+    return lang or site.config.language
+
+
+@content_app.command("import")
+@_errors
+def content_import(plan: str, file: Path, config: ConfigOpt = None, partnership: PartOpt = None,
+                   actor: ActorOpt = None) -> None:
+    """Replace a draft version's content with a TOML file (see `content export`)."""
+    from . import content
+
+    site = Site.open(config)
+    c = content.import_content(site, partnership, plan, _read("file", file), _actor(actor), file.name)
+    typer.echo(f"imported {file}: {len(c.sub_goals)} sub-goals, {len(c.measures)} measures, "
+               f"{len(c.years)} budget years into {plan}")
+
+
+@content_app.command("export")
+@_errors
+def content_export(plan: str, output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
+                   config: ConfigOpt = None, partnership: PartOpt = None) -> None:
+    """Write a version's content as a TOML file to edit and import again."""
+    from . import content
+
+    data = content.export_toml(Site.open(config), partnership, plan)
+    if output is None:
+        typer.echo(data, nl=False)
+    else:
+        output.write_text(data, encoding="utf-8")
+        typer.echo(f"wrote {output}")
+
+
+@content_app.command("show")
+@_errors
+def content_show(plan: str, config: ConfigOpt = None, partnership: PartOpt = None,
+                 json_: JsonOpt = False, lang: LangOpt = None) -> None:
+    """Sub-goals, measures and the ledger of state funds of a version."""
+    from . import content
+    from .contentmodel import to_data
+    from .contentrender import render_content, render_ledger
+
+    site = Site.open(config)
+    c = content.get_content(site, partnership, plan)
+    if c is None:
+        raise InputError("plan", plan, "has no content; load it with `bvflow content import PLAN FILE`")
+    rows = content.ledger_of(site, partnership, plan)
+    if json_:
+        data = to_data(c, json_safe=True)
+        data["ledger"] = [r.__dict__ for r in rows]
+        _print_json(data)
+        return
+    language = _lang(site, lang)
+    typer.echo(render_content(c, language))
+    typer.echo(render_ledger(rows, language), nl=False)
+
+
+@content_app.command("set")
+@_errors
+def content_set(plan: str, measure: str,
+                values: Annotated[list[str], typer.Argument(metavar="FIELD=VALUE...",
+                                  help="e.g. reason='…' status=ended budget.2026=500000")],
+                config: ConfigOpt = None, partnership: PartOpt = None, actor: ActorOpt = None) -> None:
+    """Change fields of one measure of a draft (a new key adds the measure)."""
+    from . import content
+
+    pairs: dict[str, str] = {}
+    for v in values:
+        name, sep, value = v.partition("=")
+        if not sep:
+            raise InputError("field", v, "write FIELD=VALUE, e.g. reason='Auka behov'")
+        pairs[name.strip()] = value
+    m = content.set_measure(Site.open(config), partnership, plan, measure, pairs, _actor(actor))
+    typer.echo(f"{plan}: {m.key} updated ({', '.join(pairs)})")
+
+
+@content_app.command("check")
+@_errors
+def content_check(plan: str, config: ConfigOpt = None, partnership: PartOpt = None,
+                  json_: JsonOpt = False, lang: LangOpt = None) -> None:
+    """The checks run before submission; exit code 2 when there are errors."""
+    from . import content
+    from .contentrender import render_problems
+
+    site = Site.open(config)
+    result = content.check(site, partnership, plan, _lang(site, lang))
+    if json_:
+        _print_json([p.to_dict() for p in result.problems])
+    else:
+        typer.echo(render_problems(result.problems, _lang(site, lang)), nl=False)
+    if result.errors:
+        raise typer.Exit(2)
+
+
+@content_app.command("diff")
+@_errors
+def content_diff(old: Annotated[str, typer.Argument(metavar="V1", help="KEY@N, e.g. handlingsplan-2025@1")],
+                 new: Annotated[str, typer.Argument(metavar="V2", help="KEY@N or KEY (newest)")],
+                 config: ConfigOpt = None, partnership: PartOpt = None, json_: JsonOpt = False,
+                 lang: LangOpt = None) -> None:
+    """New, changed (field by field, old → new) and ended measures; budget per sub-goal and year."""
+    from . import content
+    from .contentdiff import render_changes
+
+    site = Site.open(config)
+    cs = content.diff_versions(site, partnership, old, new)
+    if json_:
+        _print_json({"from": old, "to": new, **cs.to_dict()})
+    else:
+        typer.echo(render_changes(cs, _lang(site, lang), f"{old} → {new}"), nl=False)
+
+
+@content_app.command("document")
+@_errors
+def content_document(plan: str,
+                     html: Annotated[Path | None, typer.Option("--html", help="Write the HTML here.")] = None,
+                     pdf: Annotated[Path | None, typer.Option("--pdf", help="Write the PDF here.")] = None,
+                     config: ConfigOpt = None, partnership: PartOpt = None, lang: LangOpt = None) -> None:
+    """The case document (saksframlegg) as HTML and/or PDF; without options, HTML to stdout."""
+    from . import casedoc
+
+    site = Site.open(config)
+    language = _lang(site, lang)
+    if html is None and pdf is None:
+        typer.echo(casedoc.render_html(site, partnership, plan, language), nl=False)
+        return
+    if html is not None:
+        html.write_text(casedoc.render_html(site, partnership, plan, language), encoding="utf-8")
+        typer.echo(f"wrote {html}")
+    if pdf is not None:
+        pdf.write_bytes(casedoc.render_pdf(site, partnership, plan, language))
+        typer.echo(f"wrote {pdf}")
+
+
+@app.command()
+@_errors
+def report(year: Annotated[int, typer.Argument(help="The year, e.g. 2025.")],
+           format_: Annotated[str, typer.Option("--format", help="html or csv.")] = "html",
+           output: Annotated[Path | None, typer.Option("-o", "--output")] = None,
+           config: ConfigOpt = None, partnership: PartOpt = None, lang: LangOpt = None) -> None:
+    """Yearly report to KDD: every measure's status, money per sub-goal, ended measures, approvals."""
+    from . import report as reports
+
+    if format_ not in ("html", "csv"):
+        raise InputError("format", format_, "use html or csv")
+    site = Site.open(config)
+    rep = reports.yearly_report(site, partnership, year)
+    language = _lang(site, lang)
+    data = reports.render_html(rep, language) if format_ == "html" else reports.render_csv(rep, language)
+    if output is None:
+        typer.echo(data, nl=False)
+    else:
+        output.write_text(data, encoding="utf-8", newline="")
+        typer.echo(f"wrote {output}")
+
+
 def main() -> None:
     """Console entry point."""
     if os.environ.get("BVFLOW_DEBUG"):

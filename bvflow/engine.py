@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlmodel import Session, col, select
 
 from .clock import OSLO
+from .contentstore import copy_for_revision
 from .errors import InputError, NotFoundError, TransitionNotAllowed
 from .findings import Finding, compute_findings
 from .machines import CaseFSM, PlanFSM
@@ -295,6 +296,7 @@ def new_version(s: Session, scope: Scope, plan: Plan, old: PlanVersion, now: dat
                      created_at=now, updated_at=now)
     s.add(pv)
     s.flush()
+    copy_for_revision(s, scope.id, old.id, pv.id)  # type: ignore[arg-type]
     audit(s, scope, pv, now, actor, "create", "plan", "", "draft", reason, revises=old.number)
     return pv
 

@@ -10,6 +10,8 @@ from datetime import date
 
 from babel.dates import format_date
 
+from .contentmessages import CONTENT_MESSAGES
+
 __all__ = ["text", "fmt_date", "LANGUAGES"]
 
 LANGUAGES = ("nn", "nb", "en")
@@ -111,6 +113,7 @@ _CATALOGUE: dict[str, dict[str, str]] = {
     "verdict.minor": {"nn": "små avvik", "nb": "små avvik", "en": "minor differences"},
     "verdict.different": {"nn": "ulikt", "nb": "ulikt", "en": "different"},
 }
+_CATALOGUE.update(CONTENT_MESSAGES)  # plan content, case document, report
 
 
 def text(lang: str, msg_id: str, **values: object) -> str:

@@ -11,6 +11,7 @@ from datetime import date
 
 from sqlmodel import select
 
+from .content import check_submission
 from .db import unit_of_work
 from .engine import (
     PLAN_KEY,
@@ -127,12 +128,16 @@ def submit_plan(site: Site, partnership: str | None, plan_ref: str, actor: str =
 
     Returns the findings open right after submission (e.g. a municipality with
     no council meeting before the deadline — seen weeks ahead).
-    Raises: TransitionNotAllowed when the version is not a draft.
+    Raises: TransitionNotAllowed when the version is not a draft;
+    ContentRefused (an InputError, field ``content``) when its content has
+    errors (:mod:`bvflow.contentchecks`) — nothing is stored.
     """
     scope = site.scope(partnership)
     now = site.clock.now()
     with unit_of_work(site.engine, f"plan {plan_ref}") as s:
         plan, pv = find_version(s, scope, plan_ref)
+        if pv.state == "draft":  # the content checks (sub-goals, money, revision account)
+            check_submission(s, plan, pv, site.config.language)
         set_deadlines(s, scope, pv, deadlines or {}, site.clock.today())
         fire_plan(s, scope, plan, pv, [], "submit", now, actor)
         pv.submitted_on = site.clock.today()
