@@ -10,7 +10,7 @@ batch of at most ``mail.batch_size`` rows:
    process skips the batch while this one works on it.
 2. *Send*, with no transaction open (PITFALLS D1): one SMTP connection per
    batch (E5), or one file per message.
-3. *Mark*, one short transaction per message: ``sent`` (``sent_at = now``);
+3. *Mark*, one short transaction per batch: ``sent`` (``sent_at = now``);
    ``retry`` (``attempts + 1``, ``next_attempt_at = now + retry_base_seconds
    * 2**(attempts - 1)``, at most one day; ``failed`` once ``attempts``
    reaches ``max_attempts``); ``failed`` (never retried). ``last_error``
@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 import aiosmtplib
-from sqlalchemy import ColumnElement, Engine, or_, update
+from sqlalchemy import ColumnElement, Engine, case, or_, update
 from sqlmodel import col, select
 
 from .config import MailSettings
@@ -282,7 +282,8 @@ async def deliver_due(engine: Engine, settings: MailSettings, now: datetime, *,
         for row, result in zip(rows, results, strict=True):
             if row.latest_at is not None and row.latest_at < now and result.status == "sent":
                 log.info("outbox message %s sent after its latest useful time %s", row.id, row.latest_at)
-            counts[_mark(engine, settings, row, result, now)] += 1
+        for status in _mark(engine, settings, list(zip(rows, results, strict=True)), now):
+            counts[status] += 1
     return DeliveryReport(sent=counts["sent"], retried=counts["retry"], failed=counts["failed"])
 
 
@@ -312,16 +313,23 @@ def _claim(engine: Engine, settings: MailSettings, now: datetime, domain: str,
             q = q.where(col(OutboxMessage.id).not_in(seen))
         rows = list(s.exec(q.order_by(col(OutboxMessage.id)).limit(settings.batch_size)))
         s.expunge_all()
+        if not rows:
+            return []
+        mids = {row.id: row.message_id or make_message_id(row.id, row.partnership_id, domain)  # type: ignore[arg-type]
+                for row in rows}
+        # one UPDATE for the batch; RETURNING names the rows still pending and due
+        # (another process may have claimed some meanwhile)
+        got = set(s.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(list(mids)), col(OutboxMessage.status) == "pending", _due(now))
+            .values(message_id=case(mids, value=col(OutboxMessage.id)), next_attempt_at=until)
+            .returning(col(OutboxMessage.id))
+            .execution_options(synchronize_session=False)
+        ).scalars())
         claimed: list[OutboxMessage] = []
         for row in rows:
-            assert row.id is not None
-            mid = row.message_id or make_message_id(row.id, row.partnership_id, domain)
-            res = s.exec(update(OutboxMessage)
-                         .where(col(OutboxMessage.id) == row.id,
-                                col(OutboxMessage.status) == "pending", _due(now))
-                         .values(message_id=mid, next_attempt_at=until))
-            if res.rowcount == 1:  # else another process claimed it meanwhile
-                row.message_id, row.next_attempt_at = mid, until
+            if row.id in got:
+                row.message_id, row.next_attempt_at = mids[row.id], until
                 claimed.append(row)
     return claimed
 
@@ -349,31 +357,40 @@ async def _send(transport: Transport, rows: list[OutboxMessage], settings: MailS
     return [r if r is not None else SendResult("retry", "no result") for r in results]
 
 
-def _mark(engine: Engine, settings: MailSettings, claimed: OutboxMessage, result: SendResult,
-          now: datetime) -> SendStatus:
-    """Step 3: store one result in its own transaction; returns the counted outcome."""
-    with unit_of_work(engine, f"outbox message {claimed.id}", immediate=True) as s:
-        row = s.get(OutboxMessage, claimed.id)
-        if row is None:
-            return result.status
-        if result.status == "sent":
-            if row.status != "sent":  # a withdrawn row that went out anyway is still sent
-                row.status, row.sent_at = "sent", now
-            row.next_attempt_at = None
-            return "sent"
-        if row.status != "pending":
-            return result.status
-        if result.status == "failed":
-            row.status, row.last_error, row.next_attempt_at = "failed", result.detail, None
-            log.warning("outbox message %s failed: %s", row.id, result.detail)
-            return "failed"
-        row.attempts += 1
-        if row.attempts >= settings.max_attempts:
-            row.status, row.next_attempt_at = "failed", None
-            row.last_error = f"{result.detail} (gave up after {row.attempts} attempts)"
-            log.warning("outbox message %s failed: %s", row.id, row.last_error)
-            return "failed"
-        delay = timedelta(seconds=settings.retry_base_seconds * 2 ** min(row.attempts - 1, 32))
-        row.next_attempt_at = now + min(delay, _MAX_DELAY)
-        row.last_error = result.detail
-        return "retry"
+def _mark(engine: Engine, settings: MailSettings, done: list[tuple[OutboxMessage, SendResult]],
+          now: datetime) -> list[SendStatus]:
+    """Step 3: store the batch's results in one short transaction (one commit,
+    not one per message: on SQLite with synchronous=FULL each commit is a
+    disk sync); returns the counted outcomes, in order."""
+    with unit_of_work(engine, "the outbox", immediate=True) as s:
+        ids = [claimed.id for claimed, _ in done]
+        rows = {r.id: r for r in s.exec(select(OutboxMessage).where(col(OutboxMessage.id).in_(ids)))}
+        return [_mark_one(settings, rows.get(claimed.id), result, now) for claimed, result in done]
+
+
+def _mark_one(settings: MailSettings, row: OutboxMessage | None, result: SendResult,
+              now: datetime) -> SendStatus:
+    """One message's result on its row (``None``: the row is gone)."""
+    if row is None:
+        return result.status
+    if result.status == "sent":
+        if row.status != "sent":  # a withdrawn row that went out anyway is still sent
+            row.status, row.sent_at = "sent", now
+        row.next_attempt_at = None
+        return "sent"
+    if row.status != "pending":
+        return result.status
+    if result.status == "failed":
+        row.status, row.last_error, row.next_attempt_at = "failed", result.detail, None
+        log.warning("outbox message %s failed: %s", row.id, result.detail)
+        return "failed"
+    row.attempts += 1
+    if row.attempts >= settings.max_attempts:
+        row.status, row.next_attempt_at = "failed", None
+        row.last_error = f"{result.detail} (gave up after {row.attempts} attempts)"
+        log.warning("outbox message %s failed: %s", row.id, row.last_error)
+        return "failed"
+    delay = timedelta(seconds=settings.retry_base_seconds * 2 ** min(row.attempts - 1, 32))
+    row.next_attempt_at = now + min(delay, _MAX_DELAY)
+    row.last_error = result.detail
+    return "retry"

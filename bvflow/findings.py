@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -109,7 +110,11 @@ def compute_findings(
     """
     wf = scope.config.workflow
     phase_states = {p.state: p for p in wf.phases}
-    q = select(PlanVersion, Plan.key).join(Plan, col(Plan.id) == PlanVersion.plan_id).where(
+    # Plain column rows, not ORM objects: the computation only reads, and
+    # building 100,000 tracked objects (with their JSON and texts) cost more
+    # than the findings themselves (bench/NOTES.md).
+    q = select(PlanVersion.id, PlanVersion.number, PlanVersion.state, PlanVersion.submitted_on,
+               Plan.key).join(Plan, col(Plan.id) == PlanVersion.plan_id).where(
         PlanVersion.partnership_id == scope.id, col(PlanVersion.state).in_(list(phase_states))
     )
     if plan_version_ids is not None:
@@ -117,34 +122,41 @@ def compute_findings(
     versions = session.exec(q).all()
     if not versions:
         return []
-    ids = [pv.id for pv, _ in versions]
+    ids = [pv.id for pv in versions]
     deadlines: dict[tuple[int, str], date] = {
         (d.plan_version_id, d.phase): d.due_date
-        for d in session.exec(select(Deadline).where(col(Deadline.plan_version_id).in_(ids)))
+        for d in session.exec(select(Deadline.plan_version_id, Deadline.phase, Deadline.due_date)
+                              .where(col(Deadline.plan_version_id).in_(ids)))
     }
-    cases = session.exec(select(PartyCase).where(col(PartyCase.plan_version_id).in_(ids))).all()
-    res_by_case: dict[int, list[Resolution]] = defaultdict(list)
+    cases = session.exec(select(PartyCase.id, PartyCase.plan_version_id, PartyCase.party_id,
+                                PartyCase.state).where(col(PartyCase.plan_version_id).in_(ids))).all()
+    res_by_case: dict[int, list[Any]] = defaultdict(list)
     case_ids = [c.id for c in cases]
     for r in session.exec(
-        select(Resolution).where(col(Resolution.party_case_id).in_(case_ids))
+        select(Resolution.party_case_id, Resolution.body_id, Resolution.stage,
+               Resolution.meeting_date, Resolution.outcome, Resolution.verdict)
+        .where(col(Resolution.party_case_id).in_(case_ids))
         .order_by(col(Resolution.id))
     ):
         res_by_case[r.party_case_id].append(r)
-    bodies = {b.id: b for b in session.exec(select(Body).where(Body.partnership_id == scope.id))}
+    bodies = {b.id: b for b in session.exec(
+        select(Body.id, Body.name).where(Body.partnership_id == scope.id))}
     meetings: dict[int, list[date]] = defaultdict(list)
     for m in session.exec(
-        select(Meeting).where(Meeting.partnership_id == scope.id).order_by(col(Meeting.meeting_date))
+        select(Meeting.body_id, Meeting.meeting_date).where(
+            Meeting.partnership_id == scope.id).order_by(col(Meeting.meeting_date))
     ):
         meetings[m.body_id].append(m.meeting_date)
 
     party_pos = {k: i for i, k in enumerate(p.key for p in scope.config.parties)}
     party_names = {p.key: p.name for p in scope.config.parties}
-    cases_by_pv: dict[int, list[PartyCase]] = defaultdict(list)
+    cases_by_pv: dict[int, list[Any]] = defaultdict(list)
     for c in cases:
         cases_by_pv[c.plan_version_id].append(c)
 
     out: list[Finding] = []
-    for pv, plan_key in versions:
+    for pv in versions:
+        plan_key = pv.key
         phase = phase_states[pv.state]
         deadline = deadlines.get((pv.id, phase.name))  # type: ignore[arg-type]
         start = pv.submitted_on or at
@@ -186,7 +198,7 @@ def compute_findings(
             ]
             if unrecorded:
                 d, s = min(unrecorded)
-                if working_days_between(d, at) >= missing_record_working_days:
+                if _working_days_between(d, at) >= missing_record_working_days:
                     out.append(ctx.make("missing_record", s, d, bodies[body_of[s]].name))  # type: ignore[index]
             if deadline is None:
                 continue
@@ -215,7 +227,7 @@ def compute_findings(
 @dataclass
 class _CaseCtx:
     scope: Scope
-    pv: PlanVersion
+    pv: Any  # a row with ``id`` and ``number``
     plan_key: str
     party: str
     party_name: str
@@ -232,6 +244,25 @@ class _CaseCtx:
 
 
 def _message(kind: str, lang: str, key_date: date, details: dict[str, Any]) -> str:
+    try:
+        return _message_cached(kind, lang, key_date, tuple(details.items()))
+    except TypeError:  # an unhashable detail value
+        return _message_text(kind, lang, key_date, details)
+
+
+@lru_cache(maxsize=4096)
+def _message_cached(kind: str, lang: str, key_date: date, details: tuple[tuple[str, Any], ...]) -> str:
+    # the same few dates, bodies and deadlines recur over thousands of cases;
+    # formatting a date with Babel is the slow part
+    return _message_text(kind, lang, key_date, dict(details))
+
+
+@lru_cache(maxsize=4096)
+def _working_days_between(start: date, end: date) -> int:
+    return working_days_between(start, end)
+
+
+def _message_text(kind: str, lang: str, key_date: date, details: dict[str, Any]) -> str:
     values: dict[str, Any] = {"meeting": fmt_date(key_date, lang)}
     for k, v in details.items():
         if isinstance(v, date):

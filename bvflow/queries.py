@@ -22,8 +22,8 @@ from .services import find_version
 from .site import Scope, Site
 
 __all__ = [
-    "Cell", "HistoryEntry", "OverviewRow", "PartyRow", "VersionStatus",
-    "deadlines", "history", "meetings", "outbox", "overview", "status",
+    "Cell", "HistoryEntry", "OverviewRow", "PartyRow", "VersionRow", "VersionStatus",
+    "deadlines", "history", "meetings", "outbox", "overview", "status", "versions",
 ]
 
 
@@ -113,18 +113,24 @@ def status(site: Site, partnership: str | None, plan_ref: str | None = None,
     with unit_of_work(site.engine) as s:
         versions = _versions(s, scope, plan_ref)
         ids = [pv.id for _, pv in versions]
-        cases = s.exec(select(PartyCase).where(col(PartyCase.plan_version_id).in_(ids))).all()
+        # plain column rows, not ORM objects: nothing here is changed (bench/NOTES.md)
+        cases = s.exec(select(PartyCase.id, PartyCase.plan_version_id, PartyCase.party_id,
+                              PartyCase.state).where(col(PartyCase.plan_version_id).in_(ids))).all()
         case_ids = [c.id for c in cases]
-        res: dict[int, dict[str, Resolution]] = defaultdict(dict)
-        for r in s.exec(select(Resolution).where(col(Resolution.party_case_id).in_(case_ids))
+        res: dict[int, dict[str, Any]] = defaultdict(dict)
+        for r in s.exec(select(Resolution.party_case_id, Resolution.stage, Resolution.meeting_date,
+                               Resolution.case_number, Resolution.outcome, Resolution.verdict,
+                               Resolution.accepted_at, Resolution.accepted_reason, Resolution.text)
+                        .where(col(Resolution.party_case_id).in_(case_ids))
                         .order_by(col(Resolution.id))):
             res[r.party_case_id][r.stage] = r  # the last recorded per stage wins
         deadlines: dict[int, dict[str, date]] = defaultdict(dict)
-        for d in s.exec(select(Deadline).where(col(Deadline.plan_version_id).in_(ids))):
+        for d in s.exec(select(Deadline.plan_version_id, Deadline.phase, Deadline.due_date)
+                        .where(col(Deadline.plan_version_id).in_(ids))):
             deadlines[d.plan_version_id][d.phase] = d.due_date
         upcoming: dict[int, date] = {}
-        for m in s.exec(select(Meeting).where(Meeting.partnership_id == scope.id,
-                                              Meeting.meeting_date >= at)
+        for m in s.exec(select(Meeting.body_id, Meeting.meeting_date)
+                        .where(Meeting.partnership_id == scope.id, Meeting.meeting_date >= at)
                         .order_by(col(Meeting.meeting_date).desc())):
             upcoming[m.body_id] = m.meeting_date  # ascending overwrite → earliest remains
         found = compute_findings(s, scope, at, plan_version_ids=ids, language=site.config.language,
@@ -304,3 +310,59 @@ def deadlines(site: Site, partnership: str | None, since: date | None) -> list[d
     return [{"plan": key, "version": pv.number, "phase": d.phase,
              "title": titles.get(d.phase, d.phase), "date": d.due_date.isoformat()}
             for d, pv, key in rows]
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """One plan version for the overview: state, next deadline, open findings.
+
+    ``next_deadline`` (Oslo date): the deadline of the phase the version is in,
+    else the next later one; None when approved, superseded or without deadlines.
+    """
+
+    partnership: str
+    plan: str
+    title: str
+    version: int
+    state: str
+    submitted_on: date | None
+    next_deadline: date | None
+    findings: int
+    critical: int
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dict(self.__dict__)
+        for k in ("submitted_on", "next_deadline"):
+            d[k] = d[k].isoformat() if d[k] else None
+        return d
+
+
+def versions(site: Site, partnership: str | None, at: date | None = None) -> list[VersionRow]:
+    """Every plan version of ``partnership`` (superseded ones too), by plan key
+    and number, with findings open on ``at`` (Oslo date, default today).
+    Four queries whatever the number of versions."""
+    scope = site.scope(partnership)
+    at = at or site.clock.today()
+    order = [p.name for p in scope.config.workflow.phases]
+    with unit_of_work(site.engine) as s:
+        rows = s.exec(
+            select(Plan, PlanVersion).join(PlanVersion, col(PlanVersion.plan_id) == Plan.id)
+            .where(Plan.partnership_id == scope.id).order_by(col(Plan.key), col(PlanVersion.number))
+        ).all()
+        ids = [pv.id for _, pv in rows]
+        due: dict[int, dict[str, date]] = defaultdict(dict)
+        for d in s.exec(select(Deadline).where(Deadline.partnership_id == scope.id)):
+            due[d.plan_version_id][d.phase] = d.due_date
+        found = compute_findings(s, scope, at, plan_version_ids=ids, language=site.config.language,
+                                 missing_record_working_days=site.config.missing_record_working_days)
+    out = []
+    for plan, pv in rows:
+        phase = scope.config.workflow.phase_by_state(pv.state)
+        nxt = None
+        if phase is not None:
+            nxt = next((due[pv.id][p] for p in order[order.index(phase.name):]  # type: ignore[index]
+                        if p in due[pv.id]), None)  # type: ignore[index]
+        mine = [f for f in found if f.plan_version_id == pv.id]
+        out.append(VersionRow(scope.key, plan.key, plan.title, pv.number, pv.state, pv.submitted_on,
+                              nxt, len(mine), sum(f.severity == "critical" for f in mine)))
+    return out
