@@ -113,29 +113,34 @@ def compute_findings(
     # Plain column rows, not ORM objects: the computation only reads, and
     # building 100,000 tracked objects (with their JSON and texts) cost more
     # than the findings themselves (bench/NOTES.md).
-    q = select(PlanVersion.id, PlanVersion.number, PlanVersion.state, PlanVersion.submitted_on,
-               Plan.key).join(Plan, col(Plan.id) == PlanVersion.plan_id).where(
-        PlanVersion.partnership_id == scope.id, col(PlanVersion.state).in_(list(phase_states))
-    )
+    # The versions are named by a condition, not by a list of ids: 100,000 party
+    # case ids as bound parameters exceed what SQLite and psycopg accept.
+    vcond = [PlanVersion.partnership_id == scope.id, col(PlanVersion.state).in_(list(phase_states))]
     if plan_version_ids is not None:
-        q = q.where(col(PlanVersion.id).in_(plan_version_ids))
-    versions = session.exec(q).all()
+        vcond.append(col(PlanVersion.id).in_(plan_version_ids))
+    versions = session.exec(
+        select(PlanVersion.id, PlanVersion.number, PlanVersion.state, PlanVersion.submitted_on,
+               Plan.key).join(Plan, col(Plan.id) == PlanVersion.plan_id).where(*vcond)
+    ).all()
     if not versions:
         return []
-    ids = [pv.id for pv in versions]
     deadlines: dict[tuple[int, str], date] = {
         (d.plan_version_id, d.phase): d.due_date
         for d in session.exec(select(Deadline.plan_version_id, Deadline.phase, Deadline.due_date)
-                              .where(col(Deadline.plan_version_id).in_(ids)))
+                              .join(PlanVersion, col(PlanVersion.id) == Deadline.plan_version_id)
+                              .where(*vcond))
     }
     cases = session.exec(select(PartyCase.id, PartyCase.plan_version_id, PartyCase.party_id,
-                                PartyCase.state).where(col(PartyCase.plan_version_id).in_(ids))).all()
+                                PartyCase.state)
+                         .join(PlanVersion, col(PlanVersion.id) == PartyCase.plan_version_id)
+                         .where(*vcond)).all()
     res_by_case: dict[int, list[Any]] = defaultdict(list)
-    case_ids = [c.id for c in cases]
     for r in session.exec(
         select(Resolution.party_case_id, Resolution.body_id, Resolution.stage,
                Resolution.meeting_date, Resolution.outcome, Resolution.verdict)
-        .where(col(Resolution.party_case_id).in_(case_ids))
+        .join(PartyCase, col(PartyCase.id) == Resolution.party_case_id)
+        .join(PlanVersion, col(PlanVersion.id) == PartyCase.plan_version_id)
+        .where(*vcond)
         .order_by(col(Resolution.id))
     ):
         res_by_case[r.party_case_id].append(r)
@@ -150,6 +155,8 @@ def compute_findings(
 
     party_pos = {k: i for i, k in enumerate(p.key for p in scope.config.parties)}
     party_names = {p.key: p.name for p in scope.config.parties}
+    paths = scope.config.paths
+    body_ids = {k: {s: scope.body_ids.get((k, s)) for s in path} for k, path in paths.items()}
     cases_by_pv: dict[int, list[Any]] = defaultdict(list)
     for c in cases:
         cases_by_pv[c.plan_version_id].append(c)
@@ -161,14 +168,14 @@ def compute_findings(
         deadline = deadlines.get((pv.id, phase.name))  # type: ignore[arg-type]
         start = pv.submitted_on or at
         for case in cases_by_pv[pv.id]:  # type: ignore[index]
-            party = scope.party_key(case.party_id)
-            if party not in scope.config.paths or scope.config.paths[party][0] not in phase.stages:
-                continue
             if case.state in ("passed", "waiting", "returned"):
                 continue
+            party = scope.party_key(case.party_id)
+            if party not in paths or paths[party][0] not in phase.stages:
+                continue
             ctx = _CaseCtx(scope, pv, plan_key, party, party_names[party], language)
-            path = scope.config.paths[party]
-            body_of = {s: scope.body_ids.get((party, s)) for s in path}
+            path = paths[party]
+            body_of = body_ids[party]
             history = res_by_case.get(case.id, [])  # type: ignore[arg-type]
             last = history[-1] if history else None
             final = path[-1]

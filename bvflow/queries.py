@@ -114,26 +114,35 @@ def status(site: Site, partnership: str | None, plan_ref: str | None = None,
         versions = _versions(s, scope, plan_ref)
         ids = [pv.id for _, pv in versions]
         # plain column rows, not ORM objects: nothing here is changed (bench/NOTES.md)
+        # the versions by condition, not by a list of ids (too many bound parameters at scale)
+        vcond = ([col(PlanVersion.id).in_(ids)] if plan_ref else
+                 [PlanVersion.partnership_id == scope.id, PlanVersion.state != "superseded"])
         cases = s.exec(select(PartyCase.id, PartyCase.plan_version_id, PartyCase.party_id,
-                              PartyCase.state).where(col(PartyCase.plan_version_id).in_(ids))).all()
-        case_ids = [c.id for c in cases]
+                              PartyCase.state)
+                       .join(PlanVersion, col(PlanVersion.id) == PartyCase.plan_version_id)
+                       .where(*vcond)).all()
         res: dict[int, dict[str, Any]] = defaultdict(dict)
         for r in s.exec(select(Resolution.party_case_id, Resolution.stage, Resolution.meeting_date,
                                Resolution.case_number, Resolution.outcome, Resolution.verdict,
                                Resolution.accepted_at, Resolution.accepted_reason, Resolution.text)
-                        .where(col(Resolution.party_case_id).in_(case_ids))
+                        .join(PartyCase, col(PartyCase.id) == Resolution.party_case_id)
+                        .join(PlanVersion, col(PlanVersion.id) == PartyCase.plan_version_id)
+                        .where(*vcond)
                         .order_by(col(Resolution.id))):
             res[r.party_case_id][r.stage] = r  # the last recorded per stage wins
         deadlines: dict[int, dict[str, date]] = defaultdict(dict)
         for d in s.exec(select(Deadline.plan_version_id, Deadline.phase, Deadline.due_date)
-                        .where(col(Deadline.plan_version_id).in_(ids))):
+                        .join(PlanVersion, col(PlanVersion.id) == Deadline.plan_version_id)
+                        .where(*vcond)):
             deadlines[d.plan_version_id][d.phase] = d.due_date
         upcoming: dict[int, date] = {}
         for m in s.exec(select(Meeting.body_id, Meeting.meeting_date)
                         .where(Meeting.partnership_id == scope.id, Meeting.meeting_date >= at)
                         .order_by(col(Meeting.meeting_date).desc())):
             upcoming[m.body_id] = m.meeting_date  # ascending overwrite → earliest remains
-        found = compute_findings(s, scope, at, plan_version_ids=ids, language=site.config.language,
+        # every version in a phase is one not superseded: no id list needed then
+        found = compute_findings(s, scope, at, plan_version_ids=ids if plan_ref else None,
+                                 language=site.config.language,
                                  missing_record_working_days=site.config.missing_record_working_days)
     by_pv: dict[int, list[Finding]] = defaultdict(list)
     for f in found:
