@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, func, select, text
+from sqlalchemy import Table, func, select, text
 
 from bvflow.clock import SimulatedClock
 from bvflow.defaults import default_path
@@ -86,7 +86,8 @@ def partnership_toml(rng: random.Random, key: str, n_municipalities: int, *,
         pk = f"m{i:02d}"
         lines += ["[[parties]]", f'key = "{pk}"', f'name = "{name} kommune"', 'role = "municipality"',
                   f'number = "{4000 + i}"',
-                  f'contacts = [{{ name = "Politisk sekretariat {name}", email = "post@{pk}.{key}.example" }}]']
+                  f'contacts = [{{ name = "Politisk sekretariat {name}", '
+                  f'email = "post@{pk}.{key}.example" }}]']
         if rng.random() >= 0.2:
             lines += ["[parties.bodies.formannskap]", f'name = "Formannskapet i {name}"',
                       f"meetings = [{', '.join(d.isoformat() for d in _calendar(rng, year, 4))}]"]
@@ -295,7 +296,8 @@ def add_outbox_rows(site: Site, scope: Scope, n: int, tag: str) -> int:
             "20. juni 2025. Sjå bvflow status for detaljar.\n\nHelsing\nStyringsgruppa\n")
     rows = [{
         "partnership_id": scope.id, "plan_version_id": None, "party_id": None, "kind": "finding",
-        "severity": "warning", "dedupe_key": f"bench:{tag}:{i}", "recipient": recipients[i % len(recipients)][1],
+        "severity": "warning", "dedupe_key": f"bench:{tag}:{i}",
+        "recipient": recipients[i % len(recipients)][1],
         "recipient_name": recipients[i % len(recipients)][0], "language": "nn",
         "subject": f"Manglande vedtak i sak {i} – handlingsplan 2025", "body_text": body,
         "body_html": "", "created_at": now, "due_at": now, "latest_at": None, "next_attempt_at": None,

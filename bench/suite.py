@@ -79,9 +79,9 @@ def bench_recording(ctx: Ctx, partnership: str = "rec") -> list[Result]:
     ids = ctx.raw_case_ids
     scope = site.scope(partnership)
     now = datetime.now(UTC).replace(tzinfo=None)
-    pv_of = dict(site.engine.connect().execute(
-        text("SELECT id, plan_version_id FROM partycase WHERE id IN (" + ",".join(map(str, ids)) + ")")
-    ).all()) if ids else {}
+    with site.engine.connect() as conn:
+        pv_of = dict(conn.execute(text("SELECT id, plan_version_id FROM partycase WHERE id IN ("
+                                       + ",".join(map(str, ids)) + ")")).all()) if ids else {}
     update = f"UPDATE partycase SET state = {mark}, version = version + 1 WHERE id = {mark}"
     insert = (f"INSERT INTO auditrecord (partnership_id, plan_version_id, party_id, at, actor, event, "
               f"subject, from_state, to_state, reason, details) VALUES ({', '.join([mark] * 11)})")
