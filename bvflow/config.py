@@ -41,6 +41,7 @@ __all__ = [
     "ReminderConfig",
     "RevisionConfig",
     "SchedulerSettings",
+    "WebSettings",
     "WheelConfig",
     "PartnershipConfig",
     "PartyConfig",
@@ -232,6 +233,17 @@ class SchedulerSettings(_Strict):
     daily_at: str = Field(default="07:30", pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
+class WebSettings(_Strict):
+    """``[web]``: where ``bvflow serve`` listens (``host``, ``port``), whether
+    cookies are marked ``Secure`` (set true behind HTTPS), and how long a
+    login lasts (``session_hours``)."""
+
+    host: str = Field(default="127.0.0.1", min_length=1, max_length=255)
+    port: int = Field(default=8000, ge=1, le=65535)
+    secure_cookies: bool = False
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+
+
 class _FindingsSection(_Strict):
     missing_record_working_days: int = Field(default=2, ge=0, le=60)
 
@@ -245,6 +257,7 @@ class _SiteFile(_Strict):
     findings: _FindingsSection = _FindingsSection()
     mail: MailSettings = MailSettings()
     scheduler: SchedulerSettings = SchedulerSettings()
+    web: WebSettings = WebSettings()
     partnerships: list[_PartnershipRef] = Field(min_length=1)
 
 
@@ -261,6 +274,7 @@ class SiteConfig:
     default_partnership: str | None = None
     mail: MailSettings = field(default_factory=MailSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    web: WebSettings = field(default_factory=WebSettings)
 
     def partnership(self, key: str | None) -> PartnershipConfig:
         """The partnership ``key``; when ``key`` is None, the only one, or
@@ -420,7 +434,7 @@ def load_site(path: str | Path | None = None) -> SiteConfig:
     if mail.password is None and os.environ.get("BVFLOW_SMTP_PASSWORD"):
         mail = mail.model_copy(update={"password": os.environ["BVFLOW_SMTP_PASSWORD"]})
     return SiteConfig(p, url, language, sf.findings.missing_record_working_days, tuple(parts),
-                      default, mail, sf.scheduler)
+                      default, mail, sf.scheduler, sf.web)
 
 
 def _absolute_sqlite(url: str, base: Path) -> str:

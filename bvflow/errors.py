@@ -8,6 +8,8 @@ Hierarchy::
     │   └── NotFoundError      the value names nothing stored
     ├── TransitionNotAllowed   the event is not allowed in the current state
     ├── ConflictError          someone else changed the same row first
+    ├── AuthenticationError    login or API token refused (web layer)
+    ├── PermissionDenied       the user's role does not allow the action
     └── DeliveryError          a notification could not be built or sent
 
 The CLI maps these to exit codes in one place (``bvflow.cli``); nothing stored
@@ -17,12 +19,14 @@ is changed when any of them is raised from a service function.
 from __future__ import annotations
 
 __all__ = [
+    "AuthenticationError",
     "BvflowError",
     "ConflictError",
     "DefinitionError",
     "DeliveryError",
     "InputError",
     "NotFoundError",
+    "PermissionDenied",
     "TransitionNotAllowed",
 ]
 
@@ -94,6 +98,31 @@ class ConflictError(BvflowError):
             f"{subject} was changed by someone else at the same time; nothing was stored. "
             "Check `bvflow status` and repeat the command if it still applies."
         )
+
+
+class AuthenticationError(BvflowError):
+    """Login failed: unknown user, wrong password, disabled user or a bad token.
+    The message never says which, so it cannot be used to find user names.
+    ``retry_after`` (seconds, int) is set when failed logins are being slowed down."""
+
+    exit_code = 7
+
+    def __init__(self, message: str, retry_after: int = 0) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class PermissionDenied(BvflowError):
+    """The user may not do ``action`` in ``partnership`` (for ``party``).
+
+    Attributes: ``action`` (str), ``partnership`` (key), ``party`` (key or None)."""
+
+    exit_code = 8
+
+    def __init__(self, action: str, partnership: str, party: str | None = None) -> None:
+        self.action, self.partnership, self.party = action, partnership, party
+        where = f"{partnership}" + (f", party {party}" if party else "")
+        super().__init__(f"you may not {action} in {where}")
 
 
 class DeliveryError(BvflowError):

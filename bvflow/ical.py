@@ -25,7 +25,7 @@ from icalendar import Calendar, Event
 from .errors import InputError
 from .wheel import WheelEvent
 
-__all__ = ["PRODID", "build_calendar"]
+__all__ = ["PRODID", "build_calendar", "partnership_calendar"]
 
 PRODID = "-//bvflow//NONSGML bvflow//NN"
 TIMEZONE = "Europe/Oslo"
@@ -141,3 +141,28 @@ def build_calendar(
         vevent.add("transp", "TRANSPARENT")
         cal.add_component(vevent)
     return cal.to_ical()
+
+
+def partnership_calendar(site: Any, partnership: str | None, plan: str | None = None) -> bytes:
+    """The calendar of a partnership as ``bvflow calendar`` and the web feed
+    give it: the wheel from a month back to a year ahead, every meeting, and
+    the deadlines — of every open plan version, or of plan ``plan`` only (a
+    plan key; ``KEY@N`` is cut to the key). ``site`` is a :class:`bvflow.site.Site`.
+
+    Raises: DefinitionError (unknown partnership).
+    """
+    from .queries import deadlines, meetings  # noqa: PLC0415 (queries import services)
+    from .wheel import wheel_events  # noqa: PLC0415
+
+    scope = site.scope(partnership)
+    today = site.clock.today()
+    due = deadlines(site, scope.key, None)
+    name = scope.config.name
+    if plan:
+        key = plan.partition("@")[0]
+        due = [d for d in due if d["plan"] == key]
+        name = f"{name} – {key}"
+    return build_calendar(name, wheel_events(scope.config, today - timedelta(days=31),
+                                             today + timedelta(days=365)),
+                          meetings(site, scope.key), due, uid_domain=f"{scope.key}.bvflow",
+                          stamp=site.clock.now())

@@ -1,0 +1,168 @@
+"""The web application: FastAPI app factory, error mapping and security headers.
+
+``create_app(site)`` builds the app for one installation; ``bvflow serve``
+runs it under uvicorn together with the scheduler. The pages
+(:mod:`bvflow.web.pages`) and the JSON API (:mod:`bvflow.web.api`) are thin
+shells over the same service functions as the CLI: they parse input, check
+the role (:mod:`bvflow.authz`), call the service and show its result.
+
+Errors: a bvflow error becomes a status code here, in one place
+(:data:`STATUS_OF`); the API answers JSON ``{"error": {"type", "message",
+"field", "value"}}``, the pages an error page in the user's language. An
+unexpected exception is logged and answered with 500 and no stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .. import __version__
+from ..errors import (
+    AuthenticationError,
+    BvflowError,
+    ConflictError,
+    DefinitionError,
+    InputError,
+    NotFoundError,
+    PermissionDenied,
+    TransitionNotAllowed,
+)
+from ..site import Site
+from . import api, pages
+from .common import LoginRequired, render_error
+
+__all__ = ["STATUS_OF", "create_app", "status_of"]
+
+log = logging.getLogger("bvflow.web")
+
+#: HTTP status of each bvflow error (most specific first)
+STATUS_OF: list[tuple[type[BvflowError], int]] = [
+    (NotFoundError, 404),
+    (InputError, 422),
+    (TransitionNotAllowed, 409),
+    (ConflictError, 409),
+    (PermissionDenied, 403),
+    (AuthenticationError, 401),
+    (DefinitionError, 404),  # only an unknown partnership key reaches the web layer
+]
+
+_SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": ("default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                                "script-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+                                "base-uri 'none'"),
+}
+
+
+def status_of(exc: BvflowError) -> int:
+    """The HTTP status for a bvflow error (429 for a throttled login)."""
+    if isinstance(exc, AuthenticationError) and exc.retry_after:
+        return 429
+    return next((code for cls, code in STATUS_OF if isinstance(exc, cls)), 400)
+
+
+def error_body(exc: BvflowError) -> dict[str, Any]:
+    """The JSON error shape: ``{"error": {"type", "message", "field", "value"}}``."""
+    field = getattr(exc, "field", None) or getattr(exc, "key", None)
+    value = getattr(exc, "value", None)
+    if isinstance(exc, DefinitionError):
+        field = "partnership"
+    if field == "password":
+        value = None
+    return {"error": {"type": type(exc).__name__, "message": str(exc), "field": field,
+                      "value": value if isinstance(value, str | int | float | bool | type(None))
+                      else str(value)}}
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def create_app(site: Site) -> FastAPI:
+    """The web app for ``site`` (its config, database and clock).
+
+    Routes: the pages at ``/`` (see :mod:`bvflow.web.pages`), the JSON API at
+    ``/api/v1`` with its OpenAPI document at ``/api/v1/openapi.json``, static
+    files at ``/static``.
+    """
+    app = FastAPI(title="bvflow", version=__version__, openapi_url="/api/v1/openapi.json",
+                  docs_url="/api/v1/docs", redoc_url=None,
+                  description="Plans, versions, status matrix, findings and history of "
+                              "inter-municipal plans; record resolutions and steering-group "
+                              "actions. Authenticate with `Authorization: Bearer <token>` "
+                              "(`bvflow user token NAME`).")
+    app.state.site = site
+    app.include_router(pages.router)
+    app.include_router(api.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        for k, v in _SECURITY_HEADERS.items():
+            response.headers.setdefault(k, v)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.exception_handler(BvflowError)
+    async def bvflow_error(request: Request, exc: BvflowError) -> Response:
+        code = status_of(exc)
+        headers = {}
+        if isinstance(exc, AuthenticationError):
+            if exc.retry_after:
+                headers["Retry-After"] = str(exc.retry_after)
+            elif _is_api(request):
+                headers["WWW-Authenticate"] = "Bearer"
+        if _is_api(request):
+            return JSONResponse(error_body(exc), status_code=code, headers=headers)
+        return render_error(request, code, str(exc), headers)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={exc.next_url}", status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        errs = exc.errors()
+        first = errs[0] if errs else {}
+        loc = [str(x) for x in first.get("loc", ()) if x not in ("body", "query", "path", "header")]
+        field = ".".join(loc) or None
+        msg = first.get("msg", "invalid request")
+        value = first.get("input")
+        body = {"error": {"type": "InputError", "message": f"{field}: {msg}" if field else msg,
+                          "field": field,
+                          "value": value if isinstance(value, str | int | float | bool | type(None))
+                          else None}}
+        if _is_api(request):
+            return JSONResponse(body, status_code=422)
+        return render_error(request, 422, body["error"]["message"])
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if _is_api(request):
+            return JSONResponse({"error": {"type": "HTTPError", "message": str(exc.detail),
+                                           "field": None, "value": None}},
+                                status_code=exc.status_code, headers=exc.headers)
+        return render_error(request, exc.status_code, str(exc.detail), exc.headers)
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        if _is_api(request):
+            return JSONResponse({"error": {"type": "InternalError", "field": None, "value": None,
+                                           "message": "internal error; it has been logged"}},
+                                status_code=500)
+        return render_error(request, 500, "internal error; it has been logged")
+
+    return app
