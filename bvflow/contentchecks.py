@@ -24,7 +24,8 @@ Each message names the measure, the sub-goal or the year (texts in
 Carry-over: ``available(Y) = measure_funds(Y) + carried_over(Y-1)``;
 ``carried_over(Y) = available(Y) - used(Y)``, where ``used(Y)`` is what was
 spent when the year's accounts are ``closed``, otherwise the larger of what
-is allocated and what is spent so far.
+is allocated and what is spent so far. A shortfall (negative carry-over) is
+reported in its year and not carried on: the next year starts from 0.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def ledger(content: PlanContent) -> list[LedgerYear]:
         used = spent if y.closed else max(allocated, spent)
         rows.append(LedgerYear(y.year, y.measure_funds, carried, available, allocated, spent, y.closed,
                                used, available - used, y.operating_grant, operating))
-        carried = available - used
+        carried = max(0, available - used)  # a shortfall is reported in its own year, once
     return rows
 
 
