@@ -39,7 +39,8 @@ from .site import Site
 __all__ = ["run_demo"]
 
 _MARKER = ".bvflow-demo"
-_ACTIONS = {"submit", "record", "import", "accept_equivalent", "decide", "resubmit", "revise"}
+_ACTIONS = {"submit", "record", "import", "accept_equivalent", "decide", "resubmit", "revise",
+            "content_import", "content_set", "content_diff", "document"}
 
 
 def _prepare(directory: Path) -> Path:
@@ -133,6 +134,13 @@ def _replay(site: Site, clock: SimulatedClock, script: dict[str, Any], directory
     key = plan["key"]
     services.create_plan(site, part, key, plan["title"], plan["proposal"].strip() + "\n",
                          plan.get("deadlines", {}), actor="styringsgruppa")
+    if plan.get("content"):  # sub-goals, measures and budget (plan content)
+        from . import content
+
+        source = (steps[0]["_dir"] / plan["content"]).read_text(encoding="utf-8")
+        c = content.import_content(site, part, key, source, "styringsgruppa", plan["content"])
+        echo(f"Innhald: {len(c.sub_goals)} delmål, {len(c.measures)} tiltak (eksempeldata) frå "
+             f"{plan['content']}")
     echo(f"bvflow demo · {scope.config.name} · {plan['title']}")
     echo(f"Stad: {directory}/ (config.toml og bvflow.db). Simulert klokke frå "
          f"{fmt_date(steps[0]['date'], lang)}.\n")
@@ -238,7 +246,11 @@ def _describe(step: dict[str, Any], lang: str) -> str:
     return {"submit": "styringsgruppa sender planen ut", "accept_equivalent":
             f"styringsgruppa godtek vedtaket til {step.get('party')} som likeverdig",
             "resubmit": "styringsgruppa sender planen til KDD att (fullmakt)",
-            "revise": "revisjon opna: ny utkastversjon"}[a]
+            "revise": "revisjon opna: ny utkastversjon",
+            "content_import": f"styringsgruppa lastar inn revidert innhald: {step.get('file')}",
+            "content_set": f"styringsgruppa endrar tiltak {step.get('measure')}",
+            "content_diff": f"endringar {step.get('from')} → {step.get('to')} (`bvflow content diff`)",
+            "document": "saksframlegget blir laga (HTML og PDF)"}[a]
 
 
 def _run_step(site: Site, part: str, key: str, step: dict[str, Any],
@@ -246,7 +258,18 @@ def _run_step(site: Site, part: str, key: str, step: dict[str, Any],
     a = step["action"]
     actor = "styringsgruppa"
     if a == "submit":
-        return services.submit_plan(site, part, key, actor)
+        from .contentchecks import ContentRefused
+
+        try:
+            return services.submit_plan(site, part, key, actor)
+        except ContentRefused as exc:
+            if not step.get("expect_refused"):
+                raise
+            echo(f"  avvist: {exc.problem}".replace("\n", "\n  "))
+            return []
+    if a.startswith("content_") or a == "document":
+        _content_step(site, part, key, step, echo)
+        return []
     if a == "record":
         party = step["party"]
         r = services.record_resolution(
@@ -281,3 +304,29 @@ def _run_step(site: Site, part: str, key: str, step: dict[str, Any],
     pv = services.revise_plan(site, part, key, actor, reason=step.get("reason", ""))
     echo(f"  {key}@{pv.number} er oppretta som utkast (revisjon av versjon {pv.number - 1})")
     return []
+
+
+def _content_step(site: Site, part: str, key: str, step: dict[str, Any],
+                  echo: Callable[[str], None]) -> None:
+    """The plan-content steps: import a file, set a measure's fields, show a
+    diff, write the case document beside the demo's config."""
+    from . import casedoc, content
+    from .contentdiff import render_changes
+
+    a = step["action"]
+    lang = site.config.language
+    if a == "content_import":
+        source = (step["_dir"] / step["file"]).read_text(encoding="utf-8")
+        content.import_content(site, part, key, source, "styringsgruppa", step["file"])
+    elif a == "content_set":
+        content.set_measure(site, part, key, step["measure"],
+                            {k: str(v) for k, v in step["values"].items()}, "styringsgruppa")
+    elif a == "content_diff":
+        cs = content.diff_versions(site, part, step["from"], step["to"])
+        echo(_indent(render_changes(cs, lang)).rstrip("\n"))
+    else:
+        folder = site.config.path.parent
+        name = f"saksframlegg-{key}"
+        (folder / f"{name}.html").write_text(casedoc.render_html(site, part, key), encoding="utf-8")
+        (folder / f"{name}.pdf").write_bytes(casedoc.render_pdf(site, part, key))
+        echo(f"  skrive: {folder / name}.html og .pdf")
