@@ -70,7 +70,12 @@ def test_demo_replays_2025_and_leaves_a_working_site(tmp_path: Path) -> None:
     st = run(["status", "--json"], tmp_path, BVFLOW_CONFIG="bvflow-demo/config.toml")
     assert st.returncode == 0, st.stderr
     versions = {(v["version"], v["state"]) for v in json.loads(st.stdout)}
-    assert versions == {(1, "approved"), (2, "draft")}
+    # the autumn revision: content changed, refused until accounted for, then submitted
+    assert versions == {(1, "approved"), (2, "in_municipalities")}
+    assert "    × jobs-network: Næringsnettverk for Vest-Telemark (eksempel)" in out
+    assert ("avvist: kan ikkje sendast ut før innhaldet er i orden (2 feil):\n"
+            "    - Tiltak «housing-survey» er endra sidan versjon 1 (end, budget.2026)") in out
+    assert (tmp_path / "bvflow-demo" / "saksframlegg-handlingsplan-2025.pdf").read_bytes()[:5] == b"%PDF-"
     hist = run(["history", "handlingsplan-2025", "--json"], tmp_path,
                BVFLOW_CONFIG="bvflow-demo/config.toml")
     events = [e["event"] for e in json.loads(hist.stdout)]
