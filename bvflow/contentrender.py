@@ -52,7 +52,7 @@ def render_ledger(rows: Iterable[LedgerYear], lang: str = "nn") -> str:
     for r in rows:
         cells = [fmt_nok(v, lang) for v in (r.granted, r.carried_in, r.available, r.allocated, r.spent,
                                              r.carried_out)]
-        out.append(f"  {r.year}  " + "  ".join(cells))
+        out.append(f"  {r.year}  " + " · ".join(cells))
     return "\n".join(out) + "\n"
 
 
