@@ -581,17 +581,9 @@ def calendar(output: Annotated[Path | None, typer.Option("-o", "--output", help=
                                                         "standard output).")] = None,
              config: ConfigOpt = None, partnership: PartOpt = None) -> None:
     """The wheel, deadlines and all meetings as iCalendar (all-day events)."""
-    from .ical import build_calendar
-    from .wheel import wheel_events
+    from .ical import partnership_calendar
 
-    site = Site.open(config)
-    scope = site.scope(partnership)
-    today = site.clock.today()
-    data = build_calendar(
-        scope.config.name, wheel_events(scope.config, today - timedelta(days=31),
-                                        today + timedelta(days=365)),
-        queries.meetings(site, partnership), queries.deadlines(site, partnership, None),
-        uid_domain=f"{scope.key}.bvflow", stamp=site.clock.now())
+    data = partnership_calendar(Site.open(config), partnership)
     if output is None:
         sys.stdout.buffer.write(data)
     else:
@@ -639,21 +631,149 @@ def deliver(config: ConfigOpt = None) -> None:
 
 @app.command()
 @_errors
-def serve(host: Annotated[str, typer.Option(help="Web address (when the web pages land).")]
-          = "127.0.0.1",
-          port: Annotated[int, typer.Option(help="Web port (when the web pages land).")] = 8000,
+def serve(host: Annotated[str | None, typer.Option(help="Web address (default [web] host, "
+                                                        "127.0.0.1).")] = None,
+          port: Annotated[int | None, typer.Option(help="Web port (default [web] port, 8000).")] = None,
+          no_scheduler: Annotated[bool, typer.Option("--no-scheduler",
+                                                     help="Serve pages only; another process "
+                                                          "runs the scheduler.")] = False,
           config: ConfigOpt = None) -> None:
-    """Run the scheduler: the daily run (wheel, findings, reminders, digest) and delivery."""
+    """Serve the web pages and the JSON API, and run the scheduler: the daily
+    run (wheel, findings, reminders, digest) and mail delivery."""
+    import uvicorn
+
     from .notify import check_templates
-    from .scheduler import serve as run
+    from .scheduler import build_scheduler
+    from .web import create_app
 
     site = Site.open(config)
     check_templates(str(site.config.path.parent))  # a broken template stops us here, not a mail
-    every = site.config.scheduler.tick_minutes
-    typer.echo(f"bvflow scheduler: every {every} min, daily run at {site.config.scheduler.daily_at} "
-               f"Europe/Oslo; mail via {site.config.mail.transport}. Web pages: not built yet "
-               f"({host}:{port} unused). Stop with Ctrl-C.")
-    run(site.config.path, every)
+    host = host or site.config.web.host
+    port = port or site.config.web.port
+    sched = None
+    if not no_scheduler:
+        every = site.config.scheduler.tick_minutes
+        sched = build_scheduler(site.config.path, every)
+        sched.start()
+        typer.echo(f"bvflow scheduler: every {every} min, daily run at "
+                   f"{site.config.scheduler.daily_at} Europe/Oslo; mail via {site.config.mail.transport}.")
+    typer.echo(f"bvflow web: http://{host}:{port}/  (API: /api/v1, OpenAPI: /api/v1/openapi.json). "
+               "Stop with Ctrl-C.")
+    if not any(u for u in _users().list_users(site)):
+        typer.echo(f"No users yet: add one with `{_self()} user add NAME --admin`.", err=True)
+    try:
+        uvicorn.run(create_app(site), host=host, port=port, log_level="info", proxy_headers=False)
+    finally:
+        if sched is not None:
+            sched.shutdown(wait=False)
+
+
+# -- users --------------------------------------------------------------------------
+
+user_app = typer.Typer(no_args_is_help=True, help="Users of the web pages and the API.")
+app.add_typer(user_app, name="user")
+
+
+def _users():  # type: ignore[no-untyped-def]
+    from . import users
+
+    return users
+
+
+def _new_password(password_file: Path | None) -> str:
+    if password_file is not None:
+        return _read("password_file", password_file).rstrip("\n")
+    env = os.environ.get("BVFLOW_PASSWORD")
+    if env:
+        return env
+    if not sys.stdin.isatty():
+        raise InputError("password", "(none)", "give --password-file FILE or BVFLOW_PASSWORD; "
+                                               "no terminal to ask on")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Again: "):
+        raise InputError("password", "(hidden)", "the two passwords differ")
+    return first
+
+
+@user_app.command("add")
+@_errors
+def user_add(
+    username: str,
+    role: Annotated[str | None, typer.Option(help="steering, secretary or observer in "
+                                                  "--partnership.")] = None,
+    party: Annotated[str | None, typer.Option(help="The secretary's party (municipality key).")]
+    = None,
+    admin: Annotated[bool, typer.Option("--admin", help="Administrator of the installation.")] = False,
+    name: Annotated[str, typer.Option(help="Full name shown on the pages.")] = "",
+    email: Annotated[str, typer.Option()] = "",
+    password_file: Annotated[Path | None, typer.Option(help="Read the password from this file "
+                                                            "(else BVFLOW_PASSWORD, else asked).")]
+    = None,
+    config: ConfigOpt = None, partnership: PartOpt = None,
+) -> None:
+    """Add a user; with --role, give it a role in one partnership."""
+    site = Site.open(config)
+    if role is None and not admin:
+        raise InputError("role", None, "give --role steering|secretary|observer, or --admin")
+    info = _users().add_user(site, username, _new_password(password_file), display_name=name,
+                             email=email, admin=admin, partnership=partnership, role=role, party=party)
+    typer.echo(f"added {info.username}" + (" (administrator)" if info.is_admin else "")
+               + "".join(f"; {k}: {g.role}" + (f" for {g.party}" if g.party else "")
+                         for k, g in info.grants.items()))
+
+
+@user_app.command("grant")
+@_errors
+def user_grant(username: str, role: Annotated[str, typer.Option(help="steering, secretary, observer")],
+               party: Annotated[str | None, typer.Option()] = None,
+               config: ConfigOpt = None, partnership: PartOpt = None) -> None:
+    """Give a user a role in a partnership (replacing the one it had there)."""
+    site = Site.open(config)
+    _users().grant(site, username, partnership, role, party)
+    typer.echo(f"{username}: {role}" + (f" for {party}" if party else "")
+               + f" in {site.scope(partnership).key}")
+
+
+@user_app.command("list")
+@_errors
+def user_list(config: ConfigOpt = None, json_: JsonOpt = False) -> None:
+    """Every user with its roles (no secrets)."""
+    rows = _users().list_users(Site.open(config))
+    if json_:
+        _print_json([u.to_dict() for u in rows])
+        return
+    for u in rows:
+        roles = ", ".join(f"{k}: {g.role}" + (f" ({g.party})" if g.party else "")
+                          for k, g in u.grants.items()) or "–"
+        flags = " [admin]" * u.is_admin + " [disabled]" * u.disabled
+        typer.echo(f"{u.username}{flags}  {u.display_name}  {roles}")
+
+
+@user_app.command("disable")
+@_errors
+def user_disable(username: str, enable: Annotated[bool, typer.Option("--enable",
+                                                                     help="Enable again.")] = False,
+                 config: ConfigOpt = None) -> None:
+    """Disable a user: its sessions end and its API tokens stop working at once."""
+    _users().set_disabled(Site.open(config), username, not enable)
+    typer.echo(f"{username}: {'enabled' if enable else 'disabled'}")
+
+
+@user_app.command("password")
+@_errors
+def user_password(username: str, password_file: Annotated[Path | None, typer.Option()] = None,
+                  config: ConfigOpt = None) -> None:
+    """Set a user's password (ends its sessions)."""
+    _users().set_password(Site.open(config), username, _new_password(password_file))
+    typer.echo(f"{username}: password changed")
+
+
+@user_app.command("token")
+@_errors
+def user_token(username: str, label: Annotated[str, typer.Option()] = "",
+               config: ConfigOpt = None) -> None:
+    """Make an API token (shown once): send it as `Authorization: Bearer <token>`."""
+    typer.echo(_users().create_token(Site.open(config), username, label))
 
 
 # -- KS Fiks and iCalendar ---------------------------------------------------------

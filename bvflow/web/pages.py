@@ -147,10 +147,10 @@ def _tr(lang: str) -> dict[str, Any]:
     from ..messages import fmt_date
     from .i18n import translations
 
-    g = translations(lang).gettext
-    return {"date": lambda d: fmt_date(d, lang), "planned": g("planned meeting"),
-            "today": g("today"), "title": g("Meetings against the deadlines"),
-            "desc": g("One row per party: filled circles are meetings with a recorded "
+    gettext = translations(lang).gettext
+    return {"date": lambda d: fmt_date(d, lang), "planned": gettext("planned meeting"),
+            "today": gettext("today"), "title": gettext("Meetings against the deadlines"),
+            "desc": gettext("One row per party: filled circles are meetings with a recorded "
                       "resolution, hollow circles planned meetings, dashed lines the deadlines. "
                       "A party out of step is marked with a triangle and named in the findings.")}
 
@@ -167,7 +167,8 @@ def _version_page(request: Request, who: Principal, pk: str, ref: str, *, status
     approvers = [p for p in scope.config.parties
                  if any(wf.stages[s].kind in _DECIDABLE for s in scope.config.paths[p.key])]
     deviating = [r for r in st.parties if r.state == "deviating"]
-    recordable = [r for r in st.parties if can(who, "record", pk, r.party)
+    open_ = st.submitted_on is not None and st.state not in ("approved", "superseded")
+    recordable = [r for r in st.parties if open_ and can(who, "record", pk, r.party)
                   and any(wf.stages[c.stage].kind in _RECORDABLE for c in r.cells)]
     ctx = {
         "pk": pk, "pname": scope.config.name, "st": st, "ref": ref_n, "base": _base(pk, ref_n),

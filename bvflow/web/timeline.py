@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 __all__ = ["Mark", "TimelineRow", "render_timeline"]
 
-_W, _LEFT, _RIGHT, _TOP, _ROW = 880, 190, 20, 56, 30
+_W, _LEFT, _RIGHT, _TOP, _ROW = 900, 250, 20, 70, 30
 _LATE, _INK, _MUTED, _DEADLINE = "#a4001d", "#1b1b1b", "#595959", "#0b4f8a"
 
 
@@ -47,7 +47,8 @@ def render_timeline(rows: list[TimelineRow], deadlines: list[tuple[str, date]], 
     """The SVG document (str) for ``rows``; ``deadlines``: (label, Oslo date).
 
     The time axis runs from a week before the earliest date shown to two weeks
-    after the latest, so every mark and deadline fits. ``fmt`` maps a date to
+    after the latest, so every mark and deadline fits; today is drawn (and
+    the axis widened to it) unless it lies more than 60 days past the end. ``fmt`` maps a date to
     its words in the page's language (default ISO dates). Returns an empty
     string when there is nothing to draw.
     """
@@ -55,8 +56,11 @@ def render_timeline(rows: list[TimelineRow], deadlines: list[tuple[str, date]], 
     if not rows or not days:
         return ""
     fmt = fmt or {}
-    start = min(days + [today]) - timedelta(days=7)
-    end = max(days + [today]) + timedelta(days=14)
+    start = min(days) - timedelta(days=7)
+    end = max(days) + timedelta(days=14)
+    show_today = start <= today <= end + timedelta(days=60)
+    if show_today:
+        start, end = min(start, today - timedelta(days=7)), max(end, today + timedelta(days=7))
     span = max((end - start).days, 1)
     inner = _W - _LEFT - _RIGHT
 
@@ -69,28 +73,36 @@ def render_timeline(rows: list[TimelineRow], deadlines: list[tuple[str, date]], 
            f'font-family="system-ui, sans-serif" font-size="13">',
            f'<title id="tl-title">{escape(title)}</title>',
            f'<desc id="tl-desc">{escape(description)}</desc>']
-    # month ticks along the top
+    # month ticks along the top, at most about eight labels
+    months = (end.year - start.year) * 12 + end.month - start.month + 1
+    step = max(1, -(-months // 8))
     month = date(start.year, start.month, 1)
+    k = 0
     while month <= end:
-        if month >= start:
-            out.append(f'<line x1="{x(month)}" y1="{_TOP - 14}" x2="{x(month)}" y2="{height - 30}" '
+        if month >= start and k % step == 0:
+            out.append(f'<line x1="{x(month)}" y1="{_TOP - 10}" x2="{x(month)}" y2="{height - 30}" '
                        f'stroke="#d0d0d0" stroke-width="1"/>')
-            out.append(f'<text x="{x(month) + 3}" y="{_TOP - 18}" fill="{_MUTED}">'
+            out.append(f'<text x="{x(month) + 3}" y="{_TOP - 12}" fill="{_MUTED}">'
                        f'{month:%m.%Y}</text>')
         month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    for i, (label, d) in enumerate(sorted(deadlines, key=lambda t: t[1])):
-        y_text = 16 + 14 * (i % 2)
-        words = f"{label} {fmt.get(d, d.isoformat())}"
+        k += 1
+    merged: dict[date, list[str]] = {}
+    for label, d in deadlines:
+        merged.setdefault(d, []).append(label)
+    for i, (d, labels) in enumerate(sorted(merged.items())):
+        y_text = 14 + 14 * (i % 3)
+        words = f"{', '.join(labels)} {fmt.get(d, d.isoformat())}"
         out.append(f'<g><title>{escape(words)}</title>'
                    f'<line x1="{x(d)}" y1="{y_text + 4}" x2="{x(d)}" y2="{height - 30}" '
                    f'stroke="{_DEADLINE}" stroke-width="2" stroke-dasharray="6 4"/>'
-                   f'<text x="{x(d) - 4}" y="{y_text}" text-anchor="end" fill="{_DEADLINE}" '
-                   f'font-weight="bold">{escape(label)}</text></g>')
-    out.append(f'<g><title>{escape(today_label)} {escape(fmt.get(today, today.isoformat()))}</title>'
-               f'<line x1="{x(today)}" y1="{_TOP - 6}" x2="{x(today)}" y2="{height - 30}" '
-               f'stroke="{_INK}" stroke-width="1"/>'
-               f'<text x="{x(today)}" y="{height - 14}" text-anchor="middle" fill="{_INK}">'
-               f'{escape(today_label)}</text></g>')
+                   f'<text x="{x(d) + 4}" y="{y_text}" fill="{_DEADLINE}" '
+                   f'font-weight="bold">{escape(", ".join(labels))}</text></g>')
+    if show_today:
+        out.append(f'<g><title>{escape(today_label)} {escape(fmt.get(today, today.isoformat()))}'
+                   f'</title><line x1="{x(today)}" y1="{_TOP - 6}" x2="{x(today)}" y2="{height - 30}" '
+                   f'stroke="{_INK}" stroke-width="1"/>'
+                   f'<text x="{x(today)}" y="{height - 14}" text-anchor="middle" fill="{_INK}">'
+                   f'{escape(today_label)}</text></g>')
     for i, row in enumerate(rows):
         y = _TOP + _ROW * i + _ROW / 2
         colour = _LATE if row.late else _INK
