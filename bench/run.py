@@ -64,6 +64,8 @@ def prepare(workdir: Path, db_url: str, db_label: str, mode: str = "full", seed:
         progress(f"{db_label}: {key}: {sizes[key]:,} versions, {p.cases:,} party cases "
                  f"({p.open_cases:,} open), {p.resolutions:,} resolutions")
     ctx.sizes["mail"] = sizes["mail"]
+    with site.engine.begin() as conn:  # statistics, as a live database has them (autovacuum)
+        conn.exec_driver_sql("ANALYZE")
     progress(f"{db_label}: data ready in {time.perf_counter() - t0:.1f} s")
     return ctx
 
