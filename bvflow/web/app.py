@@ -154,7 +154,13 @@ def create_app(site: Site) -> FastAPI:
             return JSONResponse({"error": {"type": "HTTPError", "message": str(exc.detail),
                                            "field": None, "value": None}},
                                 status_code=exc.status_code, headers=exc.headers)
-        return render_error(request, exc.status_code, str(exc.detail), exc.headers)
+        from .common import language
+        from .i18n import translations
+
+        words = {404: "This page does not exist.", 405: "This address does not take that method."}
+        gettext = translations(language(request, None)).gettext
+        message = gettext(words[exc.status_code]) if exc.status_code in words else str(exc.detail)
+        return render_error(request, exc.status_code, message, exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:

@@ -359,6 +359,7 @@ def resolution_page(request: Request, pk: str, ref: str, party: str) -> Response
             continue
         cmp = compare_texts(st.proposal, c.text) if c.text else None
         stages.append({"cell": _cell_view(c, wf, lang, ""), "segments": cmp.segments if cmp else (),
+                       "text": c.text,
                        "differences": cmp.differences if cmp else ()})
     return render(request, "resolution.html", {
         "pk": pk, "pname": site.scope(pk).config.name, "st": st, "row": row, "stages": stages,
@@ -495,7 +496,7 @@ def record_submit(
         "segments": result.comparison.segments if result.comparison else (),
         "findings": [f.message_in(lang) for f in result.findings],
     }
-    ctx["form"] = {"party": party}
+    ctx["form"] = {"party": party, "stage": stage, "outcome": outcome}
     return render(request, "record.html", ctx, who)
 
 
