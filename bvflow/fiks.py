@@ -34,6 +34,7 @@ import copy
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from html.parser import HTMLParser
@@ -556,9 +557,13 @@ def _awaiting(site: Site, scope: Scope, party: str, stage: str, prefix: str, utv
 
 def import_vedtak(site: Site, partnership: str | None,
                   data: bytes | str | dict[str, Any] | PathLike[str], source_name: str = "", *,
-                  plan_ref: str | None = None, actor: str | None = None) -> ImportResult:
+                  plan_ref: str | None = None, actor: str | None = None,
+                  authorize: Callable[[str], None] | None = None) -> ImportResult:
     """Record the resolution in a SendVedtakFraUtvalg message (JSON bytes, text,
     a parsed dict or a file path).
+
+    ``authorize`` (the web layer's role check) is called with the party key
+    the committee maps to, before anything is stored; it raises to refuse.
 
     The committee is mapped to a party and body (stage) through the
     partnership's ``fiks_utvalg_ids``/``fiks_utvalg_names``; ``moetedato``
@@ -583,10 +588,12 @@ def import_vedtak(site: Site, partnership: str | None,
     scope = site.scope(partnership)
     digest = _digest(msg)
     key, source = f"fiks:{digest}", f"fiks:{digest[:20]}"
+    party, stage = _map_committee(scope, msg["utvalgId"], msg["utvalgNavn"], "", warnings)
+    if authorize is not None:
+        authorize(party)
     done = _already(site, scope, key, warnings)
     if done is not None:
         return done
-    party, stage = _map_committee(scope, msg["utvalgId"], msg["utvalgNavn"], "", warnings)
     kind = scope.config.workflow.stages[stage].kind
     final = msg["erEndeligVedtak"]
     if kind not in ("recommendation", "resolution"):

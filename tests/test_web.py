@@ -399,3 +399,26 @@ def test_openapi_document(web: Site) -> None:
     paths = doc["paths"]
     assert "/api/v1/partnerships/{pk}/plans/{ref}/resolutions" in paths
     assert all(p.startswith("/api/v1/") for p in paths)  # the pages are not part of the API
+
+
+def test_api_imports_a_fiks_resolution_for_permitted_parties_only(web: Site) -> None:
+    from .test_fiks import vedtak
+
+    message = vedtak("SEL-KST", "Kommunestyret", "2025-06-05", 44, PROPOSAL)
+    url = "/api/v1/partnerships/vest-telemark/fiks/vedtak"
+    c = client(web)
+    before = snapshot(web.engine)
+    for name in ("sec_tokke", "observer", "outsider"):
+        h = {"Authorization": f"Bearer {users.create_token(web, name)}"}
+        assert c.post(url, json=message, headers=h).status_code == 403, name
+    assert snapshot(web.engine) == before
+    h = {"Authorization": f"Bearer {users.create_token(web, 'sec_seljord')}"}
+    r = c.post(url, json=message, headers=h)
+    assert r.status_code == 200, r.text
+    assert (r.json()["party"], r.json()["stage"], r.json()["verdict"]) == (
+        "seljord", "kommunestyre", "identical")
+    assert state_of(web, "seljord") == "passed"
+    again = c.post(url, json=message, headers=h)
+    assert again.status_code == 200 and again.json()["already_imported"] is True
+    bad = c.post(url, json={"utvalgId": "SEL-KST"}, headers=h)
+    assert bad.status_code == 422 and "Traceback" not in bad.text

@@ -17,11 +17,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path, Request
+from fastapi import APIRouter, Body, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from .. import queries, services
+from .. import fiks, queries, services
 from ..authz import can, require
 from ..db import unit_of_work
 from ..engine import find_version
@@ -217,6 +217,25 @@ def decision(request: Request, pk: PK, ref: REF, body: DecisionIn, if_match: IfM
                          case_number=body.case_number, reason=body.reason, actor=who.actor,
                          source="api")
     return {"version": pv.number, "state": pv.state}
+
+
+@router.post("/partnerships/{pk}/fiks/vedtak", responses=_WRITE_RESPONSES)
+def import_vedtak(request: Request, pk: PK, message: Annotated[dict[str, Any], Body(
+                      description="A KS Fiks SendVedtakFraUtvalg message (validated against the "
+                                  "official schema)")],
+                  plan: Annotated[str | None, Query(max_length=80, description="KEY@N when "
+                                                    "several versions wait")] = None
+                  ) -> dict[str, Any]:
+    """Record the resolution in a KS Fiks SendVedtakFraUtvalg message, as
+    ``bvflow import vedtak`` does; importing the same message again is a no-op."""
+    who = _who(request)
+    require(who, "read", pk)
+    r = fiks.import_vedtak(site_of(request), pk, message, "api", plan_ref=plan,
+                           actor=f"{who.actor}:fiks",
+                           authorize=lambda party: require(who, "record", pk, party))
+    return {"plan": r.plan, "version": r.version, "party": r.party, "stage": r.stage,
+            "verdict": r.verdict, "case_state": r.case_state, "warnings": r.warnings,
+            "already_imported": r.already_imported}
 
 
 @router.post("/partnerships/{pk}/plans/{ref}/revise", responses=_WRITE_RESPONSES)
