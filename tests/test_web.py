@@ -422,3 +422,24 @@ def test_api_imports_a_fiks_resolution_for_permitted_parties_only(web: Site) -> 
     assert again.status_code == 200 and again.json()["already_imported"] is True
     bad = c.post(url, json={"utvalgId": "SEL-KST"}, headers=h)
     assert bad.status_code == 422 and "Traceback" not in bad.text
+
+
+def test_plan_content_and_case_document_shown_read_only(web: Site) -> None:
+    from bvflow import content
+
+    from .conftest import REPO
+
+    services.create_plan(web, None, "handlingsplan-2026", "Handlingsplan 2026", PROPOSAL, DEADLINES)
+    content.import_content(web, None, "handlingsplan-2026",
+                           (REPO / "demo" / "content" / "handlingsplan-2025.toml").read_text("utf-8"))
+    c, _ = login(web, "observer")
+    page = c.get("/p/vest-telemark/plans/handlingsplan-2026@1").text
+    assert "Innhald i planen" in page
+    assert "Fleire eigna bustader i Vest-Telemark" in page and "60 %" in page
+    assert "Tiltaksmidlar år for år" in page and "2028" in page
+    assert 'action="/p/vest-telemark/plans/handlingsplan-2026@1/content' not in page  # read only
+    doc = c.get("/p/vest-telemark/plans/handlingsplan-2026@1/document")
+    assert doc.status_code == 200 and PROPOSAL.split("\n")[0] in doc.text
+    pdf = c.get("/p/vest-telemark/plans/handlingsplan-2026@1/document?format=pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert "ingen delmål eller tiltak" in c.get(BASE).text  # the fixture's plan has no content

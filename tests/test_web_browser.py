@@ -28,7 +28,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import Page, expect, sync_playwright
 
-from bvflow import services
+from bvflow import content, services
 from bvflow.clock import SimulatedClock
 from bvflow.site import Site
 from bvflow.users import add_user
@@ -75,6 +75,8 @@ def browser_site(tools: None, tmp_path: Path) -> Iterator[Site]:
     site = Site.open(make_site_dir(tmp_path, f"sqlite:///{tmp_path / 'b.db'}") / "config.toml", clock)
     site.scope(None)
     services.create_plan(site, None, PLAN, "Handlingsplan 2025", PROPOSAL, DEADLINES, "sg")
+    content.import_content(site, None, PLAN,
+                           (REPO / "demo" / "content" / "handlingsplan-2025.toml").read_text("utf-8"))
     services.submit_plan(site, None, PLAN, "sg")
     clock.set_date(date(2025, 5, 22), time(12, 0))
     for party, day in (("seljord", date(2025, 5, 15)), ("kviteseid", date(2025, 5, 20))):
@@ -234,8 +236,14 @@ def test_secretary_records_deviating_text_and_steering_group_accepts_it(page: Pa
     assert "likelydande" in row, row
     assert seljord.locator("td").last.inner_text().strip() == "ferdig", row
     assert page.locator("#reason-seljord").count() == 0
+    expect(page.get_by_role("heading", name="Innhald i planen")).to_be_visible()
     step("version-accepted")
 
+    # the case document (saksframlegg), as every municipality puts it before its council
+    page.goto(f"{VERSION_URL}/document")
+    assert page.locator("#proposal").inner_text().startswith("1. Vedlagde utkast")
+    step("case-document")
+
     assert [p.name for p in taken if p.is_file() and p.stat().st_size > 0] == [p.name for p in taken]
-    assert len(taken) == 9
+    assert len(taken) == 10
     assert {k: v for k, v in axe.items() if v} == {}, "axe-core found violations:\n" + describe(axe)

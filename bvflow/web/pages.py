@@ -10,6 +10,7 @@ without JavaScript.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from datetime import date
 from typing import Annotated, Any
@@ -186,8 +187,42 @@ def _version_page(request: Request, who: Principal, pk: str, ref: str, *, status
         "done": request.query_params.get("done", ""),
         "error": error, "form": form or {},
         "document": _has_document(),
+        "content": _content_view(request, pk, ref_n, lang),
     }
     return render(request, "version.html", ctx, who, status_code=status_code)
+
+
+def _content_view(request: Request, pk: str, ref: str, lang: str) -> dict[str, Any] | None:
+    """The plan content shown read-only (issue: plan content): sub-goals with
+    their weight and share of the measure funds, measures, the financing plan
+    year by year, and what the checks say. None when the version has none."""
+    from .. import content
+    from ..contentmodel import fmt_nok
+
+    site = site_of(request)
+    c = content.get_content(site, pk, ref)
+    if c is None or not (c.sub_goals or c.measures):
+        return None
+    nok = functools.partial(fmt_nok, lang=lang)
+    funded = {m.key: sum(m.budget.values()) for m in c.measures}
+    total = sum(v for m in c.measures if m.funding == "state_measure_funds" for v in m.budget.values())
+    goals = []
+    for g in c.sub_goals:
+        mine = [m for m in c.measures if m.sub_goal == g.key]
+        state = sum(funded[m.key] for m in mine if m.funding == "state_measure_funds")
+        goals.append({"title": g.title, "weight": g.weight_pct, "measures": len(mine),
+                      "share": round(100 * state / total) if total else 0, "amount": nok(state)})
+    titles = {g.key: g.title for g in c.sub_goals}
+    measures = [{"key": m.key, "title": m.title, "sub_goal": titles.get(m.sub_goal, m.sub_goal),
+                 "responsible": m.responsible, "start": m.start, "end": m.end,
+                 "funding": text(lang, f"funding.{m.funding}"), "status": text(lang, f"mstatus.{m.status}"),
+                 "budget": nok(funded[m.key])} for m in c.measures]
+    ledger = [{"year": y.year, "granted": nok(y.granted), "carried_in": nok(y.carried_in),
+               "available": nok(y.available), "allocated": nok(y.allocated), "spent": nok(y.spent),
+               "carried_out": nok(y.carried_out), "closed": y.closed}
+              for y in content.ledger_of(site, pk, ref)]
+    problems = [(p.severity, p.message) for p in content.check(site, pk, ref, lang).problems]
+    return {"goals": goals, "measures": measures, "ledger": ledger, "problems": problems}
 
 
 def _has_document() -> bool:
