@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 from .db import unit_of_work
 from .engine import clean_text
 from .errors import AuthenticationError, InputError, NotFoundError
-from .models import ApiToken, LoginThrottle, Membership, Party, Partnership, User, WebSession
+from .models import ApiToken, LoginThrottle, Membership, Partnership, Party, User, WebSession
 from .site import Scope, Site
 
 __all__ = [
