@@ -27,6 +27,7 @@ from bvflow.findings import compute_findings
 from bvflow.machines import CaseFSM
 from bvflow.models import PartyCase, PlanVersion
 from bvflow.recording import record_resolution
+from bvflow.render import to_json
 from bvflow.site import Site
 
 from .data import TODAY
@@ -181,7 +182,7 @@ def bench_loading(ctx: Ctx, partnership: str = "load") -> list[Result]:
 def status_json(site: Site, partnership: str) -> str:
     """What ``bvflow status --json`` prints for the partnership."""
     st = queries.status(site, partnership)
-    return json.dumps([s.to_dict() for s in st], ensure_ascii=False, indent=2, default=str)
+    return to_json([s.to_dict() for s in st])  # the CLI's own printer
 
 
 _STATUS_SQL = """

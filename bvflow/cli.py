@@ -37,6 +37,7 @@ from .render import (
     render_overview,
     render_record,
     render_status,
+    to_json,
 )
 from .site import Site
 from .textcompare import compare_texts, render_diff
@@ -133,7 +134,7 @@ def _read(field: str, path: Path) -> str:
 
 
 def _print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    typer.echo(to_json(data))
 
 
 # -- site ------------------------------------------------------------------
