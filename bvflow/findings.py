@@ -24,6 +24,7 @@ plan versions (benchmarked in ``bench/``).
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -118,7 +119,8 @@ def compute_findings(
     vcond = [PlanVersion.partnership_id == scope.id, col(PlanVersion.state).in_(list(phase_states))]
     if plan_version_ids is not None:
         vcond.append(col(PlanVersion.id).in_(plan_version_ids))
-    versions = session.exec(
+    rows = session.connection().execute  # Core rows: no ORM loading step for plain columns
+    versions = rows(
         select(PlanVersion.id, PlanVersion.number, PlanVersion.state, PlanVersion.submitted_on,
                Plan.key).join(Plan, col(Plan.id) == PlanVersion.plan_id).where(*vcond)
     ).all()
@@ -126,34 +128,35 @@ def compute_findings(
         return []
     deadlines: dict[tuple[int, str], date] = {
         (d.plan_version_id, d.phase): d.due_date
-        for d in session.exec(select(Deadline.plan_version_id, Deadline.phase, Deadline.due_date)
+        for d in rows(select(Deadline.plan_version_id, Deadline.phase, Deadline.due_date)
                               .join(PlanVersion, col(PlanVersion.id) == Deadline.plan_version_id)
                               .where(*vcond))
     }
-    cases = session.exec(select(PartyCase.id, PartyCase.plan_version_id, PartyCase.party_id,
+    cases = rows(select(PartyCase.id, PartyCase.plan_version_id, PartyCase.party_id,
                                 PartyCase.state)
                          .join(PlanVersion, col(PlanVersion.id) == PartyCase.plan_version_id)
                          .where(*vcond)).all()
     res_by_case: dict[int, list[Any]] = defaultdict(list)
-    for r in session.exec(
+    for r in rows(
         select(Resolution.party_case_id, Resolution.body_id, Resolution.stage,
                Resolution.meeting_date, Resolution.outcome, Resolution.verdict)
         .join(PartyCase, col(PartyCase.id) == Resolution.party_case_id)
         .join(PlanVersion, col(PlanVersion.id) == PartyCase.plan_version_id)
         .where(*vcond)
         .order_by(col(Resolution.id))
-    ):
+    ).fetchall():
         res_by_case[r.party_case_id].append(r)
-    bodies = {b.id: b for b in session.exec(
+    bodies = {b.id: b for b in rows(
         select(Body.id, Body.name).where(Body.partnership_id == scope.id))}
     meetings: dict[int, list[date]] = defaultdict(list)
-    for m in session.exec(
+    for m in rows(
         select(Meeting.body_id, Meeting.meeting_date).where(
             Meeting.partnership_id == scope.id).order_by(col(Meeting.meeting_date))
     ):
         meetings[m.body_id].append(m.meeting_date)
 
     party_pos = {k: i for i, k in enumerate(p.key for p in scope.config.parties)}
+    party_of = {v: k for k, v in (scope.former_party_ids | scope.party_ids).items()}
     party_names = {p.key: p.name for p in scope.config.parties}
     paths = scope.config.paths
     body_ids = {k: {s: scope.body_ids.get((k, s)) for s in path} for k, path in paths.items()}
@@ -170,7 +173,7 @@ def compute_findings(
         for case in cases_by_pv[pv.id]:  # type: ignore[index]
             if case.state in ("passed", "waiting", "returned"):
                 continue
-            party = scope.party_key(case.party_id)
+            party = party_of[case.party_id]
             if party not in paths or paths[party][0] not in phase.stages:
                 continue
             ctx = _CaseCtx(scope, pv, plan_key, party, party_names[party], language)
@@ -199,10 +202,12 @@ def compute_findings(
                 else:
                     break
             since = last.meeting_date if last else start - timedelta(days=1)
-            unrecorded = [
-                (d, s) for s in watched for d in meetings.get(body_of[s] or -1, [])
-                if d > since and start <= d < at
-            ]
+            unrecorded = []  # the first meeting of each watched body in (since, at), not before start
+            for s in watched:
+                dates = meetings.get(body_of[s] or -1, [])
+                i = max(bisect_right(dates, since), bisect_left(dates, start))
+                if i < len(dates) and dates[i] < at:
+                    unrecorded.append((dates[i], s))
             if unrecorded:
                 d, s = min(unrecorded)
                 if _working_days_between(d, at) >= missing_record_working_days:
@@ -220,7 +225,8 @@ def compute_findings(
                 dates = meetings.get(body_id or -1, [])
                 if not dates and wf.stages[s].kind in ("approval", "final_approval"):
                     break  # no calendar kept for this approver: nothing to judge by
-                hit = next((d for d in dates if lower <= d <= deadline), None)
+                i = bisect_left(dates, lower)
+                hit = dates[i] if i < len(dates) and dates[i] <= deadline else None
                 if hit is None:
                     name = bodies[body_id].name if body_id in bodies else s
                     out.append(ctx.make("no_meeting_before_deadline", s, deadline, name,

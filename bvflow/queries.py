@@ -91,15 +91,18 @@ class VersionStatus:
         }
 
 
-def _versions(s: Session, scope: Scope, plan_ref: str | None) -> list[tuple[Plan, PlanVersion]]:
+def _versions(s: Session, scope: Scope, plan_ref: str | None) -> list[Any]:
+    """Rows with ``key``, ``title`` (the plan's) and ``id``, ``number``, ``state``,
+    ``submitted_on``, ``proposal`` (the version's)."""
+    q = (select(Plan.key, Plan.title, PlanVersion.id, PlanVersion.number, PlanVersion.state,
+                PlanVersion.submitted_on, PlanVersion.proposal)
+         .join(PlanVersion, col(PlanVersion.plan_id) == Plan.id))
     if plan_ref:
-        return [find_version(s, scope, plan_ref)]
-    rows = s.exec(
-        select(Plan, PlanVersion).join(PlanVersion, col(PlanVersion.plan_id) == Plan.id)
-        .where(Plan.partnership_id == scope.id, PlanVersion.state != "superseded")
-        .order_by(col(Plan.key), col(PlanVersion.number))
-    ).all()
-    return list(rows)
+        _plan, pv = find_version(s, scope, plan_ref)
+        return list(s.connection().execute(q.where(PlanVersion.id == pv.id)))
+    return list(s.connection().execute(
+        q.where(Plan.partnership_id == scope.id, PlanVersion.state != "superseded")
+        .order_by(col(Plan.key), col(PlanVersion.number))))
 
 
 def status(site: Site, partnership: str | None, plan_ref: str | None = None,
@@ -112,18 +115,19 @@ def status(site: Site, partnership: str | None, plan_ref: str | None = None,
     at = at or site.clock.today()
     with unit_of_work(site.engine) as s:
         versions = _versions(s, scope, plan_ref)
-        ids = [pv.id for _, pv in versions]
+        ids = [pv.id for pv in versions]
+        rows = s.connection().execute  # Core rows: no ORM loading step for plain columns
         # plain column rows, not ORM objects: nothing here is changed (bench/NOTES.md)
         # the versions by condition, not by a list of ids (too many bound parameters at scale)
         vcond = ([col(PlanVersion.id).in_(ids)] if plan_ref else
                  [PlanVersion.partnership_id == scope.id, PlanVersion.state != "superseded"])
-        cases = s.exec(select(PartyCase.id, PartyCase.plan_version_id, PartyCase.party_id,
-                              PartyCase.state)
+        cases = rows(select(PartyCase.id, PartyCase.plan_version_id, PartyCase.party_id,
+                            PartyCase.state)
                        .join(PlanVersion, col(PlanVersion.id) == PartyCase.plan_version_id)
                        .where(*vcond)).all()
         res: dict[int, dict[str, Any]] = defaultdict(dict)
-        for r in s.exec(select(Resolution.party_case_id, Resolution.stage, Resolution.meeting_date,
-                               Resolution.case_number, Resolution.outcome, Resolution.verdict,
+        for r in rows(select(Resolution.party_case_id, Resolution.stage, Resolution.meeting_date,
+                             Resolution.case_number, Resolution.outcome, Resolution.verdict,
                                Resolution.accepted_at, Resolution.accepted_reason, Resolution.text)
                         .join(PartyCase, col(PartyCase.id) == Resolution.party_case_id)
                         .join(PlanVersion, col(PlanVersion.id) == PartyCase.plan_version_id)
@@ -131,12 +135,12 @@ def status(site: Site, partnership: str | None, plan_ref: str | None = None,
                         .order_by(col(Resolution.id))):
             res[r.party_case_id][r.stage] = r  # the last recorded per stage wins
         deadlines: dict[int, dict[str, date]] = defaultdict(dict)
-        for d in s.exec(select(Deadline.plan_version_id, Deadline.phase, Deadline.due_date)
-                        .join(PlanVersion, col(PlanVersion.id) == Deadline.plan_version_id)
-                        .where(*vcond)):
+        for d in rows(select(Deadline.plan_version_id, Deadline.phase, Deadline.due_date)
+                      .join(PlanVersion, col(PlanVersion.id) == Deadline.plan_version_id)
+                      .where(*vcond)):
             deadlines[d.plan_version_id][d.phase] = d.due_date
         upcoming: dict[int, date] = {}
-        for m in s.exec(select(Meeting.body_id, Meeting.meeting_date)
+        for m in rows(select(Meeting.body_id, Meeting.meeting_date)
                         .where(Meeting.partnership_id == scope.id, Meeting.meeting_date >= at)
                         .order_by(col(Meeting.meeting_date).desc())):
             upcoming[m.body_id] = m.meeting_date  # ascending overwrite → earliest remains
@@ -148,27 +152,32 @@ def status(site: Site, partnership: str | None, plan_ref: str | None = None,
     for f in found:
         by_pv[f.plan_version_id].append(f)
     case_of = {(c.plan_version_id, c.party_id): c for c in cases}
+    # per party, once: its id and, per stage of its path, the next meeting of that body
+    parties = [(party, scope.party_ids[party.key],
+                [(stage, upcoming.get(scope.body_ids[(party.key, stage)]))
+                 for stage in scope.config.paths[party.key]])
+               for party in scope.config.parties]
+    no_res: dict[str, Any] = {}
     out = []
-    for plan, pv in versions:
-        rows = []
-        for party in scope.config.parties:
-            pid = scope.party_ids[party.key]
-            case = case_of.get((pv.id, pid))  # type: ignore[arg-type]
+    for pv in versions:
+        party_rows = []
+        for party, pid, stages in parties:
+            case = case_of.get((pv.id, pid))
             if case is None and pv.submitted_on is not None:
                 continue  # joined after this version went out: not one of its parties
+            recorded = res.get(case.id, no_res) if case else no_res
             cells = []
-            for stage in scope.config.paths[party.key]:
-                r = res.get(case.id, {}).get(stage) if case else None  # type: ignore[arg-type]
-                nxt = upcoming.get(scope.body_ids[(party.key, stage)])
+            for stage, nxt in stages:
+                r = recorded.get(stage)
                 if r is None:
                     cells.append(Cell(stage, next_meeting=nxt))
                 else:
                     cells.append(Cell(stage, r.meeting_date, r.case_number, r.outcome, r.verdict,
                                       r.accepted_at is not None, r.accepted_reason, nxt, r.text))
-            rows.append(PartyRow(party.key, party.name, party.role,
-                                 case.state if case else "—", cells))
-        out.append(VersionStatus(plan.key, plan.title, pv.number, pv.state, pv.submitted_on,
-                                 deadlines.get(pv.id, {}), rows, by_pv.get(pv.id, []),  # type: ignore[arg-type]
+            party_rows.append(PartyRow(party.key, party.name, party.role,
+                                       case.state if case else "—", cells))
+        out.append(VersionStatus(pv.key, pv.title, pv.number, pv.state, pv.submitted_on,
+                                 deadlines.get(pv.id, {}), party_rows, by_pv.get(pv.id, []),
                                  pv.proposal))
     return out
 
