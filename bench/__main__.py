@@ -57,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="+", choices=list(BENCHMARKS), help="run only these benchmarks")
     ap.add_argument("--profile", action="store_true",
                     help="run each benchmark under pyinstrument; profiles in bench/profiles/")
-    ap.add_argument("-o", "--output", type=Path, default=HERE / "results.md")
+    ap.add_argument("-o", "--output", type=Path, default=None,
+                    help="results table (default bench/results.md; with --quick "
+                         "bench/results-quick.md, not tracked)")
     args = ap.parse_args(argv)
     mode = "quick" if args.quick else "full"
     dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
@@ -68,9 +70,10 @@ def main(argv: list[str] | None = None) -> int:
               f" on {datetime.now():%Y-%m-%d %H:%M}, Python {platform.python_version()}, "
               f"{platform.machine()}, {os.cpu_count()} cores (shared). Every figure and its baseline "
               "were measured in the same run; times are medians of the repetitions.")
-    write_results(args.output, results, header)
+    output = args.output or HERE / ("results-quick.md" if args.quick else "results.md")
+    write_results(output, results, header)
     missed = [r for r in results if not r.met]
-    print(f"\n{len(results) - len(missed)}/{len(results)} targets met; table in {args.output}",
+    print(f"\n{len(results) - len(missed)}/{len(results)} targets met; table in {output}",
           file=sys.stderr)
     return 0
 

@@ -134,8 +134,11 @@ def check_submission(s: Session, plan: Plan, pv: PlanVersion, lang: str = "nn") 
 def _draft(s: Session, scope: Scope, plan_ref: str) -> tuple[Plan, PlanVersion]:
     plan, pv = find_version(s, scope, plan_ref)
     if pv.state != "draft":
+        hint = ("open a revision with `bvflow plan revise` to change it" if pv.state == "approved" else
+                "it is being handled now; change it once it is approved (`bvflow plan revise`), or "
+                "when KDD returns it with principled changes (a new draft opens then)")
         raise InputError("plan", plan_ref, f"version {pv.number} is '{pv.state}'; only a draft's content "
-                         "can be changed (open a revision with `bvflow plan revise`)")
+                         f"can be changed: {hint}")
     return plan, pv
 
 

@@ -236,10 +236,14 @@ def test_steering_accepts_and_the_matrix_turns_identical(web: Site) -> None:
                                        "csrf_token": csrf})
     assert r.status_code == 303
     page = c.get(r.headers["location"]).text
-    row = page.split("Seljord kommune</th>")[1].split("</tr>")[0]
-    assert "likelydande – godteke som likeverdig" in row and "ferdig" in row
+    row = page.split("Seljord kommune</a></th>")[1].split("</tr>")[0]
+    # the verdict stays what the text comparison found; the acceptance is marked beside it
+    assert "≠ </span>ulikt" in row and "✓ </span>godteke som likeverdig" in row and "ferdig" in row
+    party = c.get(BASE + "/parties/seljord").text
+    assert "Same meaning; KS verified." in party and "godteke som likeverdig" in party
     hist = c.get(BASE + "/history").text
-    assert "accept_equivalent" in hist and "web:steering" in hist
+    assert "godteke som likeverdig" in hist and "web:steering" in hist
+    assert "AVVIK – ikkje likelydande → ferdig" in hist
 
 
 def test_pages_render_for_a_reader(web: Site) -> None:

@@ -71,6 +71,13 @@ def status_of(exc: BvflowError) -> int:
     return next((code for cls, code in STATUS_OF if isinstance(exc, cls)), 400)
 
 
+def public_message(exc: BvflowError) -> str:
+    """The error's message for a web user: never a path on the server."""
+    if isinstance(exc, DefinitionError):
+        return f"no such partnership: {exc.value!r}"
+    return str(exc)
+
+
 def error_body(exc: BvflowError) -> dict[str, Any]:
     """The JSON error shape: ``{"error": {"type", "message", "field", "value"}}``."""
     field = getattr(exc, "field", None) or getattr(exc, "key", None)
@@ -79,7 +86,7 @@ def error_body(exc: BvflowError) -> dict[str, Any]:
         field = "partnership"
     if field == "password":
         value = None
-    return {"error": {"type": type(exc).__name__, "message": str(exc), "field": field,
+    return {"error": {"type": type(exc).__name__, "message": public_message(exc), "field": field,
                       "value": value if isinstance(value, str | int | float | bool | type(None))
                       else str(value)}}
 
@@ -109,6 +116,12 @@ def create_app(site: Site) -> FastAPI:
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
         response: Response = await call_next(request)
+        if request.url.path == "/api/v1/docs":
+            # Swagger UI: FastAPI's page loads it from a CDN with an inline start script
+            response.headers["Content-Security-Policy"] = (
+                "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+                "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: "
+                "https://fastapi.tiangolo.com; frame-ancestors 'none'")
         for k, v in _SECURITY_HEADERS.items():
             response.headers.setdefault(k, v)
         if not request.url.path.startswith("/static/"):
@@ -126,7 +139,7 @@ def create_app(site: Site) -> FastAPI:
                 headers["WWW-Authenticate"] = "Bearer"
         if _is_api(request):
             return JSONResponse(error_body(exc), status_code=code, headers=headers)
-        return render_error(request, code, str(exc), headers)
+        return render_error(request, code, public_message(exc), headers)
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:

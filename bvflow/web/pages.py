@@ -72,12 +72,13 @@ def _cell_view(c: queries.Cell, wf: WorkflowDefinition, lang: str, link: str) ->
                          "meeting_date": c.meeting_date, "case_number": c.case_number,
                          "outcome": text(lang, f"outcome.{c.outcome}") if c.outcome else "",
                          "next_meeting": c.next_meeting, "verdict": None, "link": "",
-                         "accepted": c.accepted}
+                         "accepted": c.accepted, "accepted_label": "", "accepted_reason": ""}
     if c.verdict and c.outcome:
-        v["verdict"] = "accepted" if c.accepted else c.verdict
-        v["mark"] = "=" if c.accepted else _VERDICT_MARK[c.verdict]
-        v["verdict_label"] = (f"{text(lang, 'verdict.identical')} – {text(lang, 'label.accepted')}"
-                              if c.accepted else text(lang, f"verdict.{c.verdict}"))
+        v["verdict"] = c.verdict
+        v["mark"] = _VERDICT_MARK[c.verdict]
+        v["verdict_label"] = text(lang, f"verdict.{c.verdict}")
+        v["accepted_label"] = text(lang, "label.accepted") if c.accepted else ""
+        v["accepted_reason"] = c.accepted_reason or ""
     if c.text:
         v["link"] = link
     return v
@@ -135,7 +136,8 @@ def _timeline(request: Request, st: queries.VersionStatus, wf: WorkflowDefinitio
             if stage in done or day < min(first, today) or (last_due and day > last_due.replace(
                     year=last_due.year + (last_due.month == 12), month=last_due.month % 12 + 1, day=1)):
                 continue
-            marks.append(Mark(day, False, f"{body} {tr_['date'](day)}: {tr_['planned']}"))
+            words = tr_["planned"] if day >= today else tr_["past"]
+            marks.append(Mark(day, False, f"{body} {tr_['date'](day)}: {words}"))
         rows.append(TimelineRow(r.name, marks, bool(late.get(r.party)), "; ".join(late.get(r.party, []))))
     deadlines = [(phase_of[p.role].title if p.role in phase_of else p.name, st.deadlines[p.name])
                  for p in wf.phases if p.name in st.deadlines]
@@ -150,6 +152,7 @@ def _tr(lang: str) -> dict[str, Any]:
 
     gettext = translations(lang).gettext
     return {"date": lambda d: fmt_date(d, lang), "planned": gettext("planned meeting"),
+            "past": gettext("past meeting, nothing recorded"),
             "today": gettext("today"), "title": gettext("Meetings against the deadlines"),
             "desc": gettext("One row per party: filled circles are meetings with a recorded "
                       "resolution, hollow circles planned meetings, dashed lines the deadlines. "
@@ -168,6 +171,8 @@ def _version_page(request: Request, who: Principal, pk: str, ref: str, *, status
     approvers = [p for p in scope.config.parties
                  if any(wf.stages[s].kind in _DECIDABLE for s in scope.config.paths[p.key])]
     deviating = [r for r in st.parties if r.state == "deviating"]
+    newest = max((v.version for v in queries.versions(site, pk) if v.plan == st.plan), default=st.version)
+    awaiting = {r.party for r in st.parties if r.state in wf.stages}
     open_ = st.submitted_on is not None and st.state not in ("approved", "superseded")
     recordable = [r for r in st.parties if open_ and can(who, "record", pk, r.party)
                   and any(wf.stages[c.stage].kind in _RECORDABLE for c in r.cells)]
@@ -180,7 +185,8 @@ def _version_page(request: Request, who: Principal, pk: str, ref: str, *, status
         "findings": [(f.severity, f.message_in(lang), f.party) for f in st.findings],
         "timeline": Markup(_timeline(request, st, wf, pk, lang)) if st.submitted_on else "",
         "steer": steer, "deviating": deviating, "recordable": recordable,
-        "approvers": [(p.key, p.name) for p in approvers],
+        "approvers": [(p.key, p.name) for p in approvers if p.key in awaiting],
+        "newest": newest == st.version,
         "outcomes": [(o, text(lang, f"outcome.{o}")) for o in
                      ("approved", "rejected", "postponed", "returned_non_principled",
                       "returned_principled")],
@@ -223,6 +229,31 @@ def _content_view(request: Request, pk: str, ref: str, lang: str) -> dict[str, A
               for y in content.ledger_of(site, pk, ref)]
     problems = [(p.severity, p.message) for p in content.check(site, pk, ref, lang).problems]
     return {"goals": goals, "measures": measures, "ledger": ledger, "problems": problems}
+
+
+def _event_words(gettext: Any) -> dict[str, str]:
+    """People's words for audit events and outbox kinds and statuses."""
+    return {
+        "create": gettext("created"), "edit": gettext("draft edited"), "edit_draft": gettext("draft edited"),
+        "edit_content": gettext("content edited"), "submit": gettext("submitted"),
+        "open": gettext("case opened"), "record": gettext("resolution recorded"),
+        "accept_equivalent": gettext("accepted as equivalent"), "advance": gettext("next phase"),
+        "decide": gettext("decision recorded"), "approve": gettext("approved"),
+        "return_non_principled": gettext("returned (non-principled changes)"),
+        "return_principled": gettext("returned (principled changes)"),
+        "resubmit": gettext("resubmitted"), "new_version": gettext("new version"),
+        "revision": gettext("revision opened"), "register": gettext("case registered"),
+        "register_case": gettext("case registered"),
+        "pending": gettext("waiting to be sent"), "sent": gettext("sent"),
+        "failed": gettext("failed"), "withdrawn": gettext("withdrawn (no longer needed)"),
+        "reminder": gettext("reminder"), "escalation": gettext("escalation"),
+        "digest": gettext("weekly digest"), "revision_opened": gettext("revision opened"),
+        "no_meeting_before_deadline": gettext("alert: no meeting before the deadline"),
+        "missing_record": gettext("alert: resolution not recorded"),
+        "deviating_resolution": gettext("alert: resolution not identical"),
+        "deadline_passed": gettext("alert: deadline passed"),
+        "rejected": gettext("alert: rejected"), "postponed": gettext("alert: postponed"),
+    }
 
 
 def _has_document() -> bool:
@@ -407,8 +438,22 @@ def history_page(request: Request, pk: str, ref: str) -> Response:
     who = page_principal(request)
     assert who is not None
     require(who, "read", pk)
+    from .i18n import translations
+
     site = site_of(request)
-    entries = queries.history(site, pk, ref)
+    wf = site.scope(pk).config.workflow
+    lang = language(request, who)
+    words = _event_words(translations(lang).gettext)
+
+    def state(subject: str, value: str) -> str:
+        if not value:
+            return "–"
+        return (plan_state_label if subject == "plan" else case_state_label)(wf, value, lang)
+
+    entries = [{"at": e.at, "version": e.version, "actor": e.actor, "party": e.party,
+                "event": words.get(e.event, e.event), "from": state(e.subject, e.from_state),
+                "to": state(e.subject, e.to_state), "reason": e.reason}
+               for e in queries.history(site, pk, ref)]
     return render(request, "history.html", {"pk": pk, "pname": site.scope(pk).config.name,
                                             "ref": ref, "entries": entries,
                                             "base": _base(pk, ref)}, who)
@@ -419,10 +464,14 @@ def outbox_page(request: Request, pk: str) -> Response:
     who = page_principal(request)
     assert who is not None
     require(who, "read", pk)
+    from .i18n import translations
+
     site = site_of(request)
+    words = _event_words(translations(language(request, who)).gettext)
+    rows = [m | {"status_label": words.get(m["status"], m["status"]),
+                 "kind_label": words.get(m["kind"], m["kind"])} for m in queries.outbox(site, pk)[::-1]]
     return render(request, "outbox.html", {"pk": pk, "pname": site.scope(pk).config.name,
-                                           "rows": queries.outbox(site, pk)[::-1],
-                                           "base": _base(pk)}, who)
+                                           "rows": rows, "base": _base(pk)}, who)
 
 
 @router.get("/p/{pk}/calendar.ics")
@@ -453,7 +502,10 @@ def case_document(request: Request, pk: str, ref: str, format: str = "html") -> 
     if format == "pdf":
         return Response(casedoc.render_pdf(site, pk, ref, lang=lang), media_type="application/pdf",
                         headers={"Content-Disposition": 'inline; filename="saksframlegg.pdf"'})
-    return Response(casedoc.render_html(site, pk, ref, lang=lang), media_type="text/html")
+    # a standalone document with its own inline stylesheet and no scripts
+    return Response(casedoc.render_html(site, pk, ref, lang=lang), media_type="text/html",
+                    headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                                                        "img-src data:; frame-ancestors 'none'"})
 
 
 # -- recording ----------------------------------------------------------------------

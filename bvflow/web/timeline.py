@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 __all__ = ["Mark", "TimelineRow", "render_timeline"]
 
-_W, _LEFT, _RIGHT, _TOP, _ROW = 900, 250, 20, 70, 30
+_W, _LEFT, _RIGHT, _TOP, _ROW = 900, 270, 20, 70, 30
 _LATE, _INK, _MUTED, _DEADLINE = "#a4001d", "#1b1b1b", "#595959", "#0b4f8a"
 
 
@@ -79,7 +79,7 @@ def render_timeline(rows: list[TimelineRow], deadlines: list[tuple[str, date]], 
     month = date(start.year, start.month, 1)
     k = 0
     while month <= end:
-        if month >= start and k % step == 0:
+        if month >= start and k % step == 0 and x(month) < _W - _RIGHT - 50:
             out.append(f'<line x1="{x(month)}" y1="{_TOP - 10}" x2="{x(month)}" y2="{height - 30}" '
                        f'stroke="#d0d0d0" stroke-width="1"/>')
             out.append(f'<text x="{x(month) + 3}" y="{_TOP - 12}" fill="{_MUTED}">'
@@ -95,7 +95,8 @@ def render_timeline(rows: list[TimelineRow], deadlines: list[tuple[str, date]], 
         out.append(f'<g><title>{escape(words)}</title>'
                    f'<line x1="{x(d)}" y1="{y_text + 4}" x2="{x(d)}" y2="{height - 30}" '
                    f'stroke="{_DEADLINE}" stroke-width="2" stroke-dasharray="6 4"/>'
-                   f'<text x="{x(d) + 4}" y="{y_text}" fill="{_DEADLINE}" '
+                   f'<text x="{x(d) + (4 if x(d) < _W * 0.6 else -4)}" y="{y_text}" '
+                   f'text-anchor="{"start" if x(d) < _W * 0.6 else "end"}" fill="{_DEADLINE}" '
                    f'font-weight="bold">{escape(", ".join(labels))}</text></g>')
     if show_today:
         out.append(f'<g><title>{escape(today_label)} {escape(fmt.get(today, today.isoformat()))}'
