@@ -772,9 +772,13 @@ def user_password(username: str, password_file: Annotated[Path | None, typer.Opt
 @user_app.command("token")
 @_errors
 def user_token(username: str, label: Annotated[str, typer.Option()] = "",
+               calendar: Annotated[bool, typer.Option("--calendar", help="A token for the calendar "
+                                                      "feed only (…/calendar.ics?token=…).")] = False,
                config: ConfigOpt = None) -> None:
-    """Make an API token (shown once): send it as `Authorization: Bearer <token>`."""
-    typer.echo(_users().create_token(Site.open(config), username, label))
+    """Make a token (shown once). An API token goes in `Authorization: Bearer <token>`;
+    a --calendar token opens only the read-only calendar feed."""
+    typer.echo(_users().create_token(Site.open(config), username, label,
+                                     scope="calendar" if calendar else "api"))
 
 
 # -- KS Fiks and iCalendar ---------------------------------------------------------

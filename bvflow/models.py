@@ -19,6 +19,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Integer,
+    String,
     Text,
     TypeDecorator,
     UniqueConstraint,
@@ -327,12 +328,15 @@ class Membership(SQLModel, table=True):
 
 
 class ApiToken(SQLModel, table=True):
-    """A per-user API token. Only the SHA-256 of the token is stored; the
-    token itself is shown once when it is made."""
+    """A per-user token. Only the SHA-256 of the token is stored; the token
+    itself is shown once when it is made. ``scope``: ``api`` (the JSON API,
+    the user's full rights) or ``calendar`` (only the read-only calendar
+    feed: it sits in calendar programs' subscription URLs and logs)."""
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     token_hash: str = Field(unique=True, max_length=64)
+    scope: str = Field(default="api", sa_column=Column(String(16), nullable=False, server_default="api"))
     label: str = Field(default="", max_length=200)
     created_at: datetime = _instant()
     last_used_at: datetime | None = _instant(nullable=True)

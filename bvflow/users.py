@@ -24,6 +24,9 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from .db import unit_of_work
@@ -33,7 +36,7 @@ from .models import ApiToken, LoginThrottle, Membership, Partnership, Party, Use
 from .site import Scope, Site
 
 __all__ = [
-    "ROLES", "Grant", "Principal", "UserInfo", "add_user", "authenticate", "create_token",
+    "ROLES", "TOKEN_SCOPES", "Grant", "Principal", "UserInfo", "add_user", "authenticate", "create_token",
     "end_session", "grant", "list_users", "principal_of", "revoke", "session_principal",
     "set_disabled", "set_password", "start_session", "token_principal",
 ]
@@ -42,8 +45,6 @@ __all__ = [
 ROLES = ("steering", "secretary", "observer")
 #: languages a user may choose for the pages
 LANGUAGES = ("nn", "nb", "en")
-#: how long a web session lasts (fixed, from login)
-SESSION_HOURS = 12
 #: failed logins allowed before attempts are slowed down
 THROTTLE_FREE_FAILURES = 2
 #: the longest a user name is blocked after repeated failures
@@ -261,17 +262,25 @@ def set_password(site: Site, username: str, password: str) -> None:
             s.delete(ws)
 
 
-def create_token(site: Site, username: str, label: str = "") -> str:
-    """Make an API token for ``username`` and return it (shown once; only its
-    SHA-256 is kept). Raises: NotFoundError, InputError (disabled user)."""
-    token = "bvf_" + secrets.token_urlsafe(32)
+TOKEN_SCOPES = ("api", "calendar")
+
+
+def create_token(site: Site, username: str, label: str = "", scope: str = "api") -> str:
+    """Make a token for ``username`` and return it (shown once; only its
+    SHA-256 is kept). ``scope``: ``api`` — the JSON API with the user's rights;
+    ``calendar`` — only the read-only calendar feed (for subscription URLs).
+
+    Raises: NotFoundError, InputError (disabled user, unknown ``scope``)."""
+    if scope not in TOKEN_SCOPES:
+        raise InputError("scope", scope, f"use one of {', '.join(TOKEN_SCOPES)}")
+    token = ("bvf_" if scope == "api" else "bvfcal_") + secrets.token_urlsafe(32)
     clean_text("label", label)
     with unit_of_work(site.engine, f"user {username}") as s:
         user = _user(s, username)
         if user.disabled:
             raise InputError("username", username, "the user is disabled")
         s.add(ApiToken(user_id=user.id, token_hash=_digest(token), label=label.strip()[:200],  # type: ignore[arg-type]
-                       created_at=site.clock.now()))
+                       scope=scope, created_at=site.clock.now()))
     return token
 
 
@@ -285,47 +294,53 @@ def principal_of(s: Session, user: User, csrf_token: str = "") -> Principal:
 def authenticate(site: Site, username: str, password: str) -> Principal:
     """Check a user name and password.
 
+    Every attempt is counted *before* the password is checked, in one
+    transaction that holds the user name's throttle row (SQLite: the write
+    lock; PostgreSQL: ``SELECT … FOR UPDATE``), so parallel attempts cannot
+    all slip in before a failure is recorded; a correct password then clears
+    the count. Rows of names that have not failed for a day are pruned.
+
     Raises: AuthenticationError — wrong name or password, disabled user (one
     message for all), or too many failures in a row: then ``retry_after``
     gives the seconds to wait and the password is not even checked.
     """
     key = username.strip().lower()[:64]
     now = site.clock.now()
-    with unit_of_work(site.engine, "login") as s:
-        throttle = s.get(LoginThrottle, key)
-        if throttle and throttle.blocked_until and throttle.blocked_until > now:
+    with unit_of_work(site.engine, "login", immediate=True) as s:
+        insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+        s.execute(insert(LoginThrottle).values(key=key, failures=0).on_conflict_do_nothing())
+        throttle = s.exec(select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()).one()
+        if throttle.blocked_until and throttle.blocked_until > now:
             wait = int((throttle.blocked_until - now).total_seconds()) + 1
             raise AuthenticationError(f"too many failed logins; try again in {wait} s", wait)
-        user = s.exec(select(User).where(User.username == key)).first()
-        ok = False
-        try:
-            ok = _HASHER.verify(user.password_hash if user else _DUMMY_HASH, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            ok = False
-        if ok and user is not None and not user.disabled:
-            if throttle is not None:
-                s.delete(throttle)
-            if _HASHER.check_needs_rehash(user.password_hash):
-                user.password_hash = _HASHER.hash(password)
-                s.add(user)
-            return principal_of(s, user)
-    _note_failure(site, key, now)
-    raise AuthenticationError(_REFUSED)
-
-
-def _note_failure(site: Site, key: str, now: datetime) -> None:
-    with unit_of_work(site.engine, "login") as s:
-        row = s.get(LoginThrottle, key) or LoginThrottle(key=key)
-        row.failures += 1
-        row.last_failure_at = now
-        over = row.failures - THROTTLE_FREE_FAILURES
+        throttle.failures += 1  # counted now; cleared below when the password is right
+        throttle.last_failure_at = now
+        over = throttle.failures - THROTTLE_FREE_FAILURES
         if over > 0:
-            row.blocked_until = now + timedelta(seconds=min(2 ** (over - 1), THROTTLE_MAX_SECONDS))
-        s.add(row)
+            throttle.blocked_until = now + timedelta(seconds=min(2 ** (over - 1), THROTTLE_MAX_SECONDS))
+        s.add(throttle)
+        s.execute(delete(LoginThrottle).where(col(LoginThrottle.last_failure_at) < now - timedelta(days=1)))
+        user = s.exec(select(User).where(User.username == key)).first()
+        stored = user.password_hash if user else _DUMMY_HASH
+    try:
+        ok = _HASHER.verify(stored, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    if not ok or user is None or user.disabled:
+        raise AuthenticationError(_REFUSED)
+    with unit_of_work(site.engine, "login") as s:
+        s.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
+        fresh = s.get(User, user.id)
+        assert fresh is not None
+        if _HASHER.check_needs_rehash(fresh.password_hash):
+            fresh.password_hash = _HASHER.hash(password)
+            s.add(fresh)
+        return principal_of(s, fresh)
 
 
 def start_session(site: Site, principal: Principal) -> tuple[str, str]:
-    """Open a web session for ``principal``: returns (cookie token, CSRF token)."""
+    """Open a web session for ``principal`` lasting ``[web] session_hours``:
+    returns (cookie token, CSRF token)."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = site.clock.now()
     with unit_of_work(site.engine, "session") as s:
@@ -333,7 +348,8 @@ def start_session(site: Site, principal: Principal) -> tuple[str, str]:
                                                    WebSession.expires_at < now)):
             s.delete(old)
         s.add(WebSession(token_hash=_digest(token), user_id=principal.user_id, csrf_token=csrf,
-                         created_at=now, expires_at=now + timedelta(hours=SESSION_HOURS)))
+                         created_at=now,
+                         expires_at=now + timedelta(hours=site.config.web.session_hours)))
     return token, csrf
 
 
@@ -362,15 +378,18 @@ def end_session(site: Site, token: str) -> None:
             s.delete(row)
 
 
-def token_principal(site: Site, token: str) -> Principal:
-    """The principal of an API token. Raises: AuthenticationError (unknown,
-    revoked, or the user is disabled)."""
+def token_principal(site: Site, token: str, scope: str = "api") -> Principal:
+    """The principal of a token made for ``scope``. Raises: AuthenticationError
+    (unknown, revoked, made for another scope, or the user is disabled)."""
     now = site.clock.now()
     with unit_of_work(site.engine, "api token") as s:
         row = s.exec(select(ApiToken, User).join(User, col(User.id) == ApiToken.user_id)
                      .where(ApiToken.token_hash == _digest(token))).first()
         if row is None or row[0].revoked_at is not None or row[1].disabled:
-            raise AuthenticationError("unknown or revoked API token")
+            raise AuthenticationError("unknown or revoked token")
+        if row[0].scope != scope:
+            raise AuthenticationError(f"this is a {row[0].scope} token; it does not work for the "
+                                      f"{'JSON API' if scope == 'api' else 'calendar feed'}")
         tok, user = row
         if tok.last_used_at is None or now - tok.last_used_at > timedelta(minutes=5):
             tok.last_used_at = now  # at most every five minutes: reads stay reads

@@ -20,7 +20,7 @@ def test_migrations_create_exactly_the_models(db_url: str) -> None:
     assert schema_status(engine)[0] is None
     upgrade(engine)
     current, head = schema_status(engine)
-    assert current == head == "0006"
+    assert current == head == "0007"
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
     assert diff == []

@@ -275,12 +275,17 @@ def test_language_switch(web: Site) -> None:
 def test_calendar_feed(web: Site) -> None:
     c = client(web)
     assert c.get("/p/vest-telemark/calendar.ics").status_code == 303
-    token = users.create_token(web, "observer")
+    token = users.create_token(web, "observer", scope="calendar")
     r = c.get(f"/p/vest-telemark/calendar.ics?plan={PLAN}&token={token}")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/calendar")
     assert "BEGIN:VEVENT" in r.text and "DTSTART;VALUE=DATE:20250620" in r.text
-    assert c.get(f"/p/vest-telemark/calendar.ics?token={users.create_token(web, 'outsider')}"
-                 ).status_code == 403
+    assert c.get(f"/p/vest-telemark/calendar.ics?plan=nope&token={token}").status_code == 404
+    outsider = users.create_token(web, "outsider", scope="calendar")
+    assert c.get(f"/p/vest-telemark/calendar.ics?token={outsider}").status_code == 403
+    # the two kinds of token open only their own door
+    api = users.create_token(web, "observer")
+    assert c.get(f"/p/vest-telemark/calendar.ics?token={api}").status_code == 401
+    assert c.get(API, headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
 def test_security_headers_and_cookie_flags(web: Site) -> None:
@@ -447,3 +452,37 @@ def test_plan_content_and_case_document_shown_read_only(web: Site) -> None:
     pdf = c.get("/p/vest-telemark/plans/handlingsplan-2026@1/document?format=pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert "ingen delmål eller tiltak" in c.get(BASE).text  # the fixture's plan has no content
+
+
+def test_parallel_failed_logins_are_all_counted(web: Site) -> None:
+    """Attempts are counted before the password is checked, under a lock: ten
+    at once get at most the free failures plus one checked, the rest wait."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from bvflow.errors import AuthenticationError
+
+    barrier = Barrier(10)
+
+    def attempt(i: int) -> str:
+        barrier.wait()
+        try:
+            users.authenticate(web, "observer", f"wrong-{i}")
+        except AuthenticationError as exc:
+            return "throttled" if exc.retry_after else "checked"
+        except Exception as exc:  # noqa: BLE001 - the test reports what else happened
+            return type(exc).__name__
+        return "accepted"
+
+    with ThreadPoolExecutor(10) as pool:
+        outcomes = list(pool.map(attempt, range(10)))
+    assert outcomes.count("checked") == users.THROTTLE_FREE_FAILURES + 1, outcomes
+    assert outcomes.count("throttled") == 10 - users.THROTTLE_FREE_FAILURES - 1, outcomes
+
+
+def test_session_lasts_as_configured(web: Site, clock: SimulatedClock) -> None:
+    c, _ = login(web, "observer")
+    clock.advance(timedelta(hours=web.config.web.session_hours) - timedelta(minutes=1))
+    assert c.get("/").status_code == 200
+    clock.advance(timedelta(minutes=2))
+    assert c.get("/").status_code == 303

@@ -477,11 +477,16 @@ def outbox_page(request: Request, pk: str) -> Response:
 @router.get("/p/{pk}/calendar.ics")
 def calendar_feed(request: Request, pk: str, plan: Annotated[str | None, Query(max_length=200)] = None,
                   token: Annotated[str | None, Query(max_length=200)] = None) -> Response:
-    """iCalendar feed; calendar programs that cannot log in pass an API token as ``?token=``."""
+    """iCalendar feed; calendar programs that cannot log in pass a calendar
+    token (``bvflow user token NAME --calendar``: it opens nothing else) as ``?token=``."""
     site = site_of(request)
-    who = token_principal(site, token) if token else page_principal(request)
+    who = token_principal(site, token, scope="calendar") if token else page_principal(request)
     assert who is not None
     require(who, "read", pk)
+    if plan and not any(v.plan == plan.partition("@")[0] for v in queries.versions(site, pk)):
+        from ..errors import NotFoundError
+
+        raise NotFoundError("plan", plan, "no such plan in this partnership")
     data = partnership_calendar(site, pk, plan)
     name = f"bvflow-{pk}" + (f"-{plan.partition('@')[0]}" if plan else "")
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
