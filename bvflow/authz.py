@@ -14,8 +14,8 @@ action      what                                                       who
 ==========  =========================================================  ==========================
 
 An observer can write nothing. A user without a role in a partnership cannot
-see it at all (the pages answer 404 for it, not 403, so partnerships are not
-revealed to strangers — except to members, who get 403 for writes they lack).
+see it at all: the pages and the API answer 403 for it, whether it exists or
+not, so the answer does not reveal which partnerships an installation holds.
 """
 
 from __future__ import annotations

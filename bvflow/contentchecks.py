@@ -202,4 +202,11 @@ def check_content(content: PlanContent, previous: PlanContent | None = None,
         for c in cs.of_kind("ended"):
             if not c.assessment:
                 add("missing_assessment", "error", c.key, "content.missing_assessment", measure=c.key)
+            # ending brings the end date forward and cuts later budgets: that is the
+            # ending itself; any other change of plan in the same revision needs its reason
+            other = [f.field for f in c.changes if f.field in c.plan_fields and f.field != "end"
+                     and not (f.field.startswith("budget.") and (f.new or 0) <= (f.old or 0))]
+            if other and not c.reason:
+                add("missing_reason", "error", c.key, "content.missing_reason", measure=c.key, old=old,
+                    fields=", ".join(other))
     return CheckResult(tuple(out))

@@ -9,10 +9,11 @@ it to that). From the change set the seed's revision account follows
 tiltak, med ei kort vurdering av kva tiltaket har bidrege til"):
 
 - **new**: a measure not in the old version;
-- **ended**: a measure whose status became ``ended`` (needs ``assessment``);
+- **ended**: a measure whose status became ``ended`` (needs ``assessment``;
+  and ``reason`` as well when its plan fields changed in the same revision);
 - **changed**: a measure whose plan fields (:data:`PLAN_FIELDS`: sub-goal,
   title, description, responsible, start, end, funding, budget) changed —
-  needs ``reason``;
+  needs ``reason``; so does a measure taken up again after it had ended;
 - **progress**: only status (not to ended), spending, reason or assessment
   changed — reported, nothing to account for;
 - **removed**: a measure left out — refused by the checks (keep it, ended).
@@ -66,7 +67,10 @@ class MeasureChange:
 
     @property
     def plan_fields(self) -> list[str]:
-        return [c.field for c in self.changes if c.field.split(".")[0] in PLAN_FIELDS]
+        """The changed plan fields; a measure taken up again after it ended
+        counts its ``status`` as one (it needs a reason like any change)."""
+        return [c.field for c in self.changes if c.field.split(".")[0] in PLAN_FIELDS
+                or (c.field == "status" and c.old == "ended")]
 
 
 @dataclass(frozen=True)
@@ -149,9 +153,9 @@ def _measure_change(old: MeasureContent, new: MeasureContent) -> MeasureChange |
     if not changes:
         return None
     if new.status == "ended" and old.status != "ended":
-        kind = "ended"
-    elif any(c.field.split(".")[0] in PLAN_FIELDS for c in changes):
-        kind = "changed"
+        kind = "ended"  # needs an assessment, and a reason too if plan fields changed as well
+    elif old.status == "ended" or any(c.field.split(".")[0] in PLAN_FIELDS for c in changes):
+        kind = "changed"  # taken up again after it ended, or its plan changed
     else:
         kind = "progress"
     return MeasureChange(new.key, new.title, kind, tuple(changes), new.reason, new.assessment)

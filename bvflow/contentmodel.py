@@ -153,13 +153,43 @@ class PlanContent:
         return next((y for y in self.years if y.year == year), None)
 
 
+#: the largest amount accepted (NOK 1 000 billion: above any plan's budget,
+#: far below what a 64-bit database integer holds)
+MAX_AMOUNT = 10**12
+#: the years a plan's content may name
+FIRST_YEAR, LAST_YEAR = 2000, 2099
+
+
 def amount_problem(value: object, where: str, lang: str = "nn") -> str | None:
-    """The message when ``value`` is not a non-negative whole NOK amount, else None."""
+    """The message when ``value`` is not a non-negative whole NOK amount up
+    to :data:`MAX_AMOUNT`, else None."""
     if isinstance(value, bool) or not isinstance(value, int):
         return text(lang, "content.amount_not_whole", where=where, value=value)
     if value < 0:
         return text(lang, "content.amount_negative", where=where, value=value)
+    if value > MAX_AMOUNT:
+        return f"{where}: {value} NOK is more than {MAX_AMOUNT:,} NOK; check the number of digits"
     return None
+
+
+def _year(field_: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not FIRST_YEAR <= value <= LAST_YEAR:
+        raise InputError(field_, value, f"must be a year {FIRST_YEAR}–{LAST_YEAR}")
+    return value
+
+
+def _one_line(field_: str, value: str) -> str:
+    """Refuse control characters (after TOML's escapes are decoded), line
+    breaks and bidirectional overrides in a one-line value such as a title."""
+    bad = _LINE_BAD.search(value)
+    if bad:
+        raise InputError(field_, value[:60], f"contains the character U+{ord(bad.group()):04X}, "
+                         "which does not belong in a one-line value")
+    return value
+
+
+_TEXT_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_LINE_BAD = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 # -- reading ----------------------------------------------------------------
@@ -206,8 +236,9 @@ def _opt_str(where: str, data: dict[str, Any], key: str) -> str:
     name = f"{where}.{key}" if where else key
     if not isinstance(value, str):
         raise InputError(name, value, "must be text")
-    if "\x00" in value:
-        raise InputError(name, value[:40], "contains a NUL character")
+    bad = _TEXT_BAD.search(value)
+    if bad:
+        raise InputError(name, value[:40], f"contains the control character U+{ord(bad.group()):04X}")
     return value
 
 
@@ -221,6 +252,8 @@ def _int(field_: str, value: Any, lang: str, where: str) -> int:
 def _date(field_: str, value: Any) -> date:
     if not isinstance(value, date) or hasattr(value, "hour"):
         raise InputError(field_, value, "must be a date (YYYY-MM-DD, without quotes in TOML)")
+    if not date(FIRST_YEAR, 1, 1) <= value <= date(LAST_YEAR, 12, 31):
+        raise InputError(field_, value.isoformat(), f"must lie in {FIRST_YEAR}–{LAST_YEAR}; check the year")
     return value
 
 
@@ -231,7 +264,7 @@ def _per_year(field_: str, value: Any, lang: str, where_measure: str) -> dict[in
     for y, amount in value.items():
         if not re.fullmatch(r"[0-9]{4}", str(y)):
             raise InputError(f"{field_}.{y}", y, "the key must be a year, e.g. 2025")
-        year = int(y)
+        year = _year(f"{field_}.{y}", int(y))
         where = text(lang, "where.measure_year", measure=where_measure, year=year)
         out[year] = _int(f"{field_}.{year}", amount, lang, where)
     # 0 and absent mean the same: no money that year
@@ -247,8 +280,8 @@ def parse_content(data: dict[str, Any], lang: str = "nn") -> PlanContent:
     the value; amount and sub-goal messages name the measure or year.
     """
     _unknown("", data, _TOP)
-    first = _req("", data, "first_year", int)
-    last = _req("", data, "last_year", int)
+    first = _year("first_year", _req("", data, "first_year", int))
+    last = _year("last_year", _req("", data, "last_year", int))
     if last < first:
         raise InputError("last_year", last, f"is before first_year ({first})")
     tolerance = data.get("weight_tolerance_pct", 5)
@@ -269,7 +302,7 @@ def parse_content(data: dict[str, Any], lang: str = "nn") -> PlanContent:
     years: list[BudgetYearContent] = []
     for i, y in enumerate(_list(data, "budget_years")):
         _unknown(f"budget_years[{i}]", y, _YEAR)
-        year = _req(f"budget_years[{i}]", y, "year", int)
+        year = _year(f"budget_years[{i}].year", _req(f"budget_years[{i}]", y, "year", int))
         where = f"budget_years[{year}]"
         if any(b.year == year for b in years):
             raise InputError(f"{where}.year", year, "the year is listed twice")
@@ -309,7 +342,7 @@ def parse_content(data: dict[str, Any], lang: str = "nn") -> PlanContent:
         measures.append(MeasureContent(
             key=key, sub_goal=sub_goal, title=_title(where, m), start=start, end=end,
             funding=funding, status=status, description=_opt_str(where, m, "description"),
-            responsible=_opt_str(where, m, "responsible").strip(),
+            responsible=_one_line(f"{where}.responsible", _opt_str(where, m, "responsible")).strip(),
             budget=_per_year(f"{where}.budget", m.get("budget", {}), lang, key),
             spent=_per_year(f"{where}.spent", m.get("spent", {}), lang, key),
             reason=_opt_str(where, m, "reason").strip(),
@@ -336,7 +369,7 @@ def _key(where: str, data: dict[str, Any]) -> str:
 
 
 def _title(where: str, data: dict[str, Any]) -> str:
-    title = _req(where, data, "title", str).strip()
+    title = _one_line(f"{where}.title", _req(where, data, "title", str)).strip()
     if not title:
         raise InputError(f"{where}.title", title, "must not be empty")
     return title

@@ -33,6 +33,8 @@ __all__ = [
     "audit",
     "case_of",
     "cases_of",
+    "check_span",
+    "clean_line",
     "check_day",
     "check_order",
     "check_stage",
@@ -58,7 +60,10 @@ VERSION_REF = re.compile(r"[0-9]{1,6}")
 MAX_TEXT = 200_000
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# one-line values (case numbers, keys): no line breaks, no bidirectional overrides
+# that would show a number other than the one stored
+_LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 
 def clean_text(field: str, value: str) -> str:
@@ -71,6 +76,17 @@ def clean_text(field: str, value: str) -> str:
                          f"contains the control character U+{ord(bad.group()):04X}; "
                          "save the text as plain UTF-8 and try again")
     return value
+
+
+def clean_line(field: str, value: str) -> str:
+    """Refuse what does not belong in a one-line value (a case number, a key):
+    line breaks, control characters, bidirectional overrides; then as
+    :func:`clean_text`."""
+    bad = _LINE_CONTROL.search(value)
+    if bad:
+        raise InputError(field, value[:60], f"contains the character U+{ord(bad.group()):04X}; "
+                         "a one-line value takes no line breaks or direction marks")
+    return clean_text(field, value)
 
 
 def find_version(s: Session, scope: Scope, plan_ref: str) -> tuple[Plan, PlanVersion]:
@@ -252,6 +268,21 @@ def after_change(s: Session, site: Site, scope: Scope, pv: PlanVersion) -> list[
     return found
 
 
+#: the dates bvflow accepts anywhere (meetings, deadlines, content periods): a
+#: wider year is a typing error, and date arithmetic near date.max overflows
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+#: how far ahead a deadline may be set (years)
+DEADLINE_HORIZON_YEARS = 10
+
+
+def check_span(field: str, day: date) -> date:
+    """Refuse a date outside :data:`EARLIEST`–:data:`LATEST` (InputError naming ``field``)."""
+    if not EARLIEST <= day <= LATEST:
+        raise InputError(field, day.isoformat(), f"is outside {EARLIEST.isoformat()} – "
+                         f"{LATEST.isoformat()}; check the year")
+    return day
+
+
 def check_day(field: str, day: date, site: Site, pv: PlanVersion) -> None:
     today = site.clock.today()
     if day > today:
@@ -276,6 +307,10 @@ def set_deadlines(s: Session, scope: Scope, pv: PlanVersion, deadlines: Mapping[
                              + ", ".join(p.name for p in wf.phases))
         if not isinstance(day, date):
             raise InputError(f"deadline.{phase}", day, "must be a date (YYYY-MM-DD)")
+        check_span(f"deadline.{phase}", day)
+        if today is not None and day.year > today.year + DEADLINE_HORIZON_YEARS:
+            raise InputError(f"deadline.{phase}", day.isoformat(),
+                             f"is more than {DEADLINE_HORIZON_YEARS} years ahead; check the year")
         if phase in existing:
             existing[phase].due_date = day
         else:

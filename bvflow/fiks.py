@@ -50,7 +50,7 @@ from sqlmodel import Session, col, select
 from . import services
 from .clock import OSLO
 from .db import unit_of_work
-from .engine import check_stage, clean_text, find_version, party_id_of
+from .engine import check_span, check_stage, clean_text, find_version, party_id_of
 from .errors import BvflowError, ConflictError, DefinitionError, InputError, NotFoundError
 from .machines import CaseFSM
 from .models import Body, Meeting, PartyCase, Plan, PlanVersion, Resolution
@@ -315,13 +315,13 @@ def _oslo_date(field_name: str, value: Any) -> date:
     """The Oslo date of a (validated) date or date-time string; zone-less = Oslo local."""
     if not isinstance(value, str):
         raise InputError(field_name, value, "a date or date-time string is needed")
-    if _DATE_RE.fullmatch(value):
-        return date.fromisoformat(value)
     try:
+        if _DATE_RE.fullmatch(value):
+            return check_span(field_name, date.fromisoformat(value))
         dt = datetime.fromisoformat(value.replace("z", "Z"))
-    except ValueError as exc:
+        return check_span(field_name, dt.date() if dt.tzinfo is None else dt.astimezone(OSLO).date())
+    except (ValueError, OverflowError) as exc:
         raise InputError(field_name, value, "not a date-time (e.g. 2025-06-12T18:00:00+02:00)") from exc
-    return dt.date() if dt.tzinfo is None else dt.astimezone(OSLO).date()
 
 
 # -- committee mapping ----------------------------------------------------------------
@@ -865,10 +865,14 @@ def import_ical(site: Site, partnership: str | None, data: bytes, party: str, bo
         if start is None:
             raise InputError(f"{where}.DTSTART", summary, "the event has no start date")
         value = start.dt
-        if isinstance(value, datetime):
-            day = value.date() if value.tzinfo is None else value.astimezone(OSLO).date()
-        else:
-            day = value
+        try:
+            if isinstance(value, datetime):
+                day = value.date() if value.tzinfo is None else value.astimezone(OSLO).date()
+            else:
+                day = value
+        except OverflowError:
+            raise InputError(f"{where}.DTSTART", str(value), "not a usable date") from None
+        check_span(f"{where}.DTSTART", day)
         if ev.get("RRULE") is not None:
             warnings.append(f"{where} ({uid}): a recurring event; only its first date "
                             f"{day.isoformat()} was imported")

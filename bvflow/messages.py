@@ -91,8 +91,8 @@ _CATALOGUE: dict[str, dict[str, str]] = {
                                     "nb": "returnert (prinsipielle endringer)",
                                     "en": "returned (principled changes)"},
     "label.next_meeting": {"nn": "neste møte", "nb": "neste møte", "en": "next meeting"},
-    "label.no_meeting": {"nn": "inkje møte i møteplanen", "nb": "ikke noe møte i møteplanen",
-                         "en": "no meeting in the calendar"},
+    "label.no_meeting": {"nn": "inkje fleire møte i møteplanen", "nb": "ingen flere møter i møteplanen",
+                         "en": "no more meetings in the calendar"},
     "label.accepted": {"nn": "godteke som likeverdig", "nb": "godtatt som likeverdig",
                        "en": "accepted as equivalent"},
     "label.legend": {

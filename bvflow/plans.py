@@ -19,7 +19,9 @@ from .engine import (
     audit,
     case_of,
     cases_of,
+    check_span,
     check_stage,
+    clean_line,
     clean_text,
     find_version,
     fire_case,
@@ -208,6 +210,7 @@ def add_meeting(site: Site, partnership: str | None, party: str, body: str, day:
     check_stage(scope, party, body, ("recommendation", "resolution", "approval", "final_approval"), "")
     body_id = scope.body_ids[(party, body)]
     with unit_of_work(site.engine, f"calendar of {party}") as s:
+        check_span("meeting_date", day)
         if s.exec(select(Meeting).where(Meeting.body_id == body_id, Meeting.meeting_date == day)).first():
             raise InputError("meeting_date", day.isoformat(), f"{party} {body} already meets that day")
         m = Meeting(partnership_id=scope.id, body_id=body_id, meeting_date=day, source=source)
@@ -260,7 +263,7 @@ def register_case(site: Site, partnership: str | None, plan_ref: str, party: str
     if not values:
         raise InputError("case_number", case_number, "give a case number or an external key")
     for k, v in values.items():
-        clean_text(k, v)
+        clean_line(k, v)
     now = site.clock.now()
     with unit_of_work(site.engine, f"{party} in {plan_ref}") as s:
         _, pv = find_version(s, scope, plan_ref)

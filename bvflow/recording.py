@@ -19,6 +19,7 @@ from .engine import (
     case_of,
     cases_of,
     check_stage,
+    clean_line,
     clean_text,
     find_version,
     fire_case,
@@ -95,7 +96,7 @@ def record_resolution(
         raise InputError("text", text, "the resolution text is empty")
     if text is not None:
         clean_text("text", text)
-    clean_text("case_number", case_number)
+    clean_line("case_number", case_number)
     needs_text = outcome in ("passed", "passed_with_amendments")
     if needs_text and text is None and not as_proposed:
         raise InputError("text", None, "give the resolution text (or --as-proposed)")
@@ -208,7 +209,7 @@ def decide(site: Site, partnership: str | None, plan_ref: str, party: str, outco
     if outcome.startswith("returned") and not reason.strip():
         raise InputError("reason", reason, "say what the approver asked to change")
     clean_text("reason", reason)
-    clean_text("case_number", case_number)
+    clean_line("case_number", case_number)
     now = site.clock.now()
     with unit_of_work(site.engine, f"{party} in {plan_ref}") as s:
         plan, pv, case = case_at_stage(s, site, scope, plan_ref, party, party_id, stage,

@@ -132,12 +132,32 @@ def yearly_report(site: Site, partnership: str | None, year: int) -> YearReport:
     return YearReport(year, name, site.clock.today(), plans)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    """A text cell a spreadsheet will not run as a formula (OWASP CSV
+    injection): text starting with = + - @, tab or CR gets a leading '."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    def __init__(self, out: io.StringIO) -> None:
+        self._w = csv.writer(out, lineterminator="\r\n")
+
+    def writerow(self, row: list[object]) -> None:
+        self._w.writerow([_cell(v) for v in row])
+
+
 def render_csv(report: YearReport, lang: str = "nn") -> str:
     """One CSV table (UTF-8, comma, header row) with a ``section`` column:
     ``measure``, ``sub_goal``, ``ended``, ``approval``. Codes, not labels, so
-    that it reads the same in every language; amounts whole NOK."""
+    that it reads the same in every language; amounts whole NOK. Text that a
+    spreadsheet would take for a formula is prefixed with ``'``."""
     out = io.StringIO()
-    w = csv.writer(out, lineterminator="\r\n")
+    w = _SafeWriter(out)
     w.writerow(["section", "plan", "version", "date", "subject", "name", "sub_goal", "status",
                 "allocated_nok", "spent_nok", "text"])
     for p in report.plans:

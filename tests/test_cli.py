@@ -103,9 +103,12 @@ def test_record_status_findings_and_errors_through_the_cli(tmp_path: Path, db_ur
     cfg = ["--config", str(d / "config.toml")]
     (tmp_path / "proposal.txt").write_text(PROPOSAL, encoding="utf-8")
     # the CLI runs on today's clock: a plan submitted today, a meeting today
+    from datetime import date as _date
+
+    next_year = f"{_date.today().year + 1}-06-20"  # deadlines lie at most ten years ahead
     r = runner.invoke(app, ["plan", "create", "hp", "--title", "Handlingsplan",
                             "--proposal-file", str(tmp_path / "proposal.txt"),
-                            "--deadline", "municipalities=2099-06-20", *cfg])
+                            "--deadline", f"municipalities={next_year}", *cfg])
     assert r.exit_code == 0, r.output
     assert runner.invoke(app, ["plan", "submit", "hp", *cfg]).exit_code == 0
     from datetime import date

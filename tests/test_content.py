@@ -265,3 +265,56 @@ def test_content_cli_import_check_diff_json(site: Site, clock: SimulatedClock, t
     r = runner.invoke(app, ["content", "set", PLAN, "jobs-network", "budget.2026=1.5", "--config", cfg])
     assert r.exit_code == 2
     assert "beløpet '1.5' er ikkje heile kroner" in r.output
+
+
+def test_ending_a_measure_does_not_hide_changes_and_taking_it_up_again_needs_a_reason() -> None:
+    """Found by a tester: ending a measure while changing its plan, and taking
+    an ended measure up again, both slipped through the revision account."""
+    from dataclasses import replace
+
+    from bvflow.contentchecks import check_content
+    from bvflow.contentmodel import load_toml
+
+    from .conftest import REPO
+
+    old = load_toml((REPO / "demo" / "content" / "handlingsplan-2025.toml").read_text("utf-8"))
+    m = old.measures[0]
+    rest = tuple(replace(x, reason="") for x in old.measures[1:])
+    ended_and_changed = replace(m, status="ended", assessment="Ferdig kartlagt.", title="Heilt anna",
+                                budget={y: a * 3 for y, a in m.budget.items()}, reason="")
+    errors = check_content(replace(old, measures=(ended_and_changed,) + rest), old, 1).errors
+    assert [(e.code, e.subject) for e in errors] == [("missing_reason", m.key)]
+    assert "title" in errors[0].message and "budget" in errors[0].message
+    was_ended = replace(m, status="ended", assessment="Ferdig kartlagt.")
+    ended = replace(old, measures=(was_ended,) + rest)
+    again = replace(ended, measures=(replace(was_ended, status="ongoing", assessment=""),) + rest)
+    errors = check_content(again, ended, 2).errors
+    assert [(e.code, e.subject) for e in errors] == [("missing_reason", m.key)]
+    assert "status" in errors[0].message
+    fixed = replace(again, measures=(replace(again.measures[0], reason="Treng ei ny runde."),) + rest)
+    assert check_content(fixed, ended, 2).errors == []
+
+
+def test_values_a_tester_used_to_break_the_content_are_refused() -> None:
+    """Control characters decoded from TOML escapes, amounts beyond any budget
+    (and beyond a 64-bit column), years outside 2000–2099: refused, naming the field."""
+    import pytest
+
+    from bvflow.contentmodel import load_toml
+    from bvflow.errors import InputError
+
+    from .conftest import REPO
+
+    base = (REPO / "demo" / "content" / "handlingsplan-2025.toml").read_text("utf-8")
+    cases = [
+        (base.replace('title = "Fleire eigna bustader i Vest-Telemark"',
+                      'title = "Fleire \\u001b[31mbustader\\u0007"'), "sub_goals[housing].title"),
+        (base.replace("first_year = 2025", "first_year = 99999999999999999999"), "first_year"),
+        (base.replace("last_year = 2028", "last_year = 1900"), "last_year"),
+        (base.replace("measure_funds = 18_000_000", "measure_funds = 99999999999999999999", 1),
+         "budget_years[2025].measure_funds"),
+    ]
+    for source, field in cases:
+        with pytest.raises(InputError) as err:
+            load_toml(source)
+        assert err.value.field == field, (field, err.value)

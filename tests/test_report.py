@@ -65,3 +65,13 @@ def test_ended_measure_in_report_of_the_newest_version(site: Site, clock: Simula
     goals = {r["subject"]: (r["allocated_nok"], r["spent_nok"]) for r in rows if r["section"] == "sub_goal"}
     assert goals["jobs"] == ("300000", "180000") and goals["housing"] == ("1000000", "50000")
     assert report.yearly_report(site, None, 2031).plans == []
+
+
+def test_csv_cells_never_start_a_formula() -> None:
+    """A measure titled like a spreadsheet formula is written as text (CSV injection)."""
+    out = io.StringIO()
+    report._SafeWriter(out).writerow(["=1+1", "ok"])
+    assert out.getvalue() == "'=1+1,ok\r\n"
+    values = ["=cmd|' /C calc'!A0", "+SUM(1+1)", "-2+3", "@SUM(1)", "\tx", "plain", 120000, "a=b"]
+    assert [report._cell(v) for v in values] == [
+        "'=cmd|' /C calc'!A0", "'+SUM(1+1)", "'-2+3", "'@SUM(1)", "'\tx", "plain", 120000, "a=b"]

@@ -486,3 +486,37 @@ def test_session_lasts_as_configured(web: Site, clock: SimulatedClock) -> None:
     assert c.get("/").status_code == 200
     clock.advance(timedelta(minutes=2))
     assert c.get("/").status_code == 303
+
+
+def test_what_a_tester_broke_is_refused_cleanly(web: Site) -> None:
+    """Each of these once gave a 500 or stored something it should not; now a
+    clear refusal naming the field, and nothing stored."""
+    from .test_fiks import vedtak
+
+    h = {"Authorization": f"Bearer {users.create_token(web, 'admin')}"}
+    c = client(web)
+    services.create_plan(web, None, "t1", "T", PROPOSAL)
+    before = snapshot(web.engine)
+    r = c.post("/api/v1/partnerships/vest-telemark/plans/t1/submit", headers=h,
+               json={"deadlines": {"municipalities": "9999-12-31"}})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "deadline.municipalities"
+    for day in ("0001-01-01T00:00:00+02:00", "9999-12-31T23:59:59-12:00"):
+        message = vedtak("SEL-KST", "Kommunestyret", "2025-06-05", 44, PROPOSAL)
+        message["moetedato"] = day
+        r = c.post("/api/v1/partnerships/vest-telemark/fiks/vedtak", json=message, headers=h)
+        assert r.status_code == 422 and r.json()["error"]["field"] == "moetedato", r.text
+    body = (b'{"party":"tokke","stage":"formannskap","meeting_date":"2025-06-05",'
+            b'"text":"\\ud800abc"}')
+    r = c.post(API + "/resolutions", content=body, headers=h | {"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["error"]["field"] == "text"
+    for number in ("PS\n25/1", "PS \u202e25/1"):
+        r = c.post(API + "/resolutions", headers=h, json={
+            "party": "tokke", "stage": "formannskap", "meeting_date": "2025-06-05", "as_proposed": True,
+            "case_number": number})
+        assert r.status_code == 422 and r.json()["error"]["field"] == "case_number"
+    r = c.post(API + "/resolutions", headers=h | {"content-type": "application/json"},
+               content=b"x" * (3 * 1024 * 1024))
+    assert r.status_code == 413
+    assert snapshot(web.engine) == before
+    # an anonymous form post learns nothing about which partnerships exist
+    assert client(web).post("/p/nowhere/plans/x/submit", data={}).status_code == 303

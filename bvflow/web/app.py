@@ -64,6 +64,15 @@ _SECURITY_HEADERS = {
 }
 
 
+def _safe(value: Any) -> Any:
+    """A value that JSON can carry: text with lone surrogates replaced, others as text."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")[:200]
+    if isinstance(value, bool | int | float | type(None)):
+        return value
+    return _safe(str(value))
+
+
 def status_of(exc: BvflowError) -> int:
     """The HTTP status for a bvflow error (429 for a throttled login)."""
     if isinstance(exc, AuthenticationError) and exc.retry_after:
@@ -86,13 +95,61 @@ def error_body(exc: BvflowError) -> dict[str, Any]:
         field = "partnership"
     if field == "password":
         value = None
-    return {"error": {"type": type(exc).__name__, "message": public_message(exc), "field": field,
-                      "value": value if isinstance(value, str | int | float | bool | type(None))
-                      else str(value)}}
+    return {"error": {"type": type(exc).__name__, "message": _safe(public_message(exc)), "field": field,
+                      "value": _safe(value)}}
 
 
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
+
+
+#: the largest request body accepted: a resolution text is at most 200,000
+#: characters (bvflow.engine.MAX_TEXT), a few bytes each
+MAX_BODY_BYTES = 2 * 1024 * 1024
+
+
+class BodyLimit:
+    """ASGI middleware: answer 413 to a request body over ``max_bytes``, by its
+    Content-Length or while it streams in, before anything reads it whole."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers", [])).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            await self._refuse(send)
+            return
+        seen = 0
+
+        async def limited() -> Any:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Any) -> None:
+        body = (b'{"error": {"type": "InputError", "field": null, "value": null, '
+                b'"message": "the request body is larger than 2 MiB"}}')
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass
 
 
 def create_app(site: Site) -> FastAPI:
@@ -109,6 +166,7 @@ def create_app(site: Site) -> FastAPI:
                               "actions. Authenticate with `Authorization: Bearer <token>` "
                               "(`bvflow user token NAME`).")
     app.state.site = site
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.include_router(pages.router)
     app.include_router(api.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
@@ -153,9 +211,8 @@ def create_app(site: Site) -> FastAPI:
         field = ".".join(loc) or None
         msg = first.get("msg", "invalid request")
         value = first.get("input")
-        body = {"error": {"type": "InputError", "message": f"{field}: {msg}" if field else msg,
-                          "field": field,
-                          "value": value if isinstance(value, str | int | float | bool | type(None))
+        body = {"error": {"type": "InputError", "message": _safe(f"{field}: {msg}" if field else msg),
+                          "field": field, "value": _safe(value) if not isinstance(value, dict | list)
                           else None}}
         if _is_api(request):
             return JSONResponse(body, status_code=422)

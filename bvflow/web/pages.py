@@ -284,7 +284,9 @@ def _steering_action(request: Request, pk: str, ref: str, csrf_token: str, actio
         if status_of(exc) != 409:
             raise
         return _version_page(request, who, pk, ref, status_code=409, error=exc, form=form)
-    return _redirect(f"{_base(pk, ref.partition('@')[0])}?done={done}")
+    # a revision or a principled return makes a new version: show the plan's newest then
+    target = ref.partition("@")[0] if done in ("revised",) else ref
+    return _redirect(f"{_base(pk, target)}?done={done}")
 
 
 # -- login --------------------------------------------------------------------------
@@ -598,9 +600,9 @@ def record_submit(
 async def submit(request: Request, pk: str, ref: str) -> Response:
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     site = site_of(request)
-    phases = [p.name for p in site.scope(pk).config.workflow.phases]
 
-    def act(who: Principal) -> None:
+    def act(who: Principal) -> None:  # runs after the login, CSRF and role checks
+        phases = [p.name for p in site.scope(pk).config.workflow.phases]
         deadlines = {p: _date(f"deadline_{p}", form[f"deadline_{p}"]) for p in phases
                      if form.get(f"deadline_{p}", "").strip()}
         services.submit_plan(site, pk, ref, actor=who.actor, deadlines=deadlines)
