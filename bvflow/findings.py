@@ -65,6 +65,8 @@ class Finding:
     ``key_date`` is the Oslo date the finding is about (the deadline, or the
     meeting); with plan version, party and kind it identifies the finding.
     ``concerns`` lists who must hear of it: the party key and ``"steering_group"``.
+    ``message`` is its text in ``language``, made when first read (a scan of
+    100,000 cases need not format the words of findings nobody shows).
     """
 
     kind: str
@@ -75,9 +77,14 @@ class Finding:
     plan_version_id: int
     stage: str
     key_date: date
-    message: str
     concerns: tuple[str, ...]
     details: dict[str, Any] = field(default_factory=dict)
+    language: str = "nn"
+
+    @property
+    def message(self) -> str:
+        """The message in the language the findings were computed for."""
+        return _message(self.kind, self.language, self.key_date, self.details)
 
     def message_in(self, lang: str) -> str:
         """The message in ``lang`` (nn, nb, en)."""
@@ -164,12 +171,14 @@ def compute_findings(
     for c in cases:
         cases_by_pv[c.plan_version_id].append(c)
 
+    routes: dict[tuple[str, str], Any] = {}
     out: list[Finding] = []
     for pv in versions:
         plan_key = pv.key
         phase = phase_states[pv.state]
         deadline = deadlines.get((pv.id, phase.name))  # type: ignore[arg-type]
         start = pv.submitted_on or at
+        day_before_start = start - timedelta(days=1)
         for case in cases_by_pv[pv.id]:  # type: ignore[index]
             if case.state in ("passed", "waiting", "returned"):
                 continue
@@ -181,7 +190,6 @@ def compute_findings(
             body_of = body_ids[party]
             history = res_by_case.get(case.id, [])  # type: ignore[arg-type]
             last = history[-1] if history else None
-            final = path[-1]
             if case.state == "deviating":
                 dev = next((r for r in reversed(history) if r.verdict not in (None, "identical")), last)
                 if dev is not None:
@@ -192,19 +200,15 @@ def compute_findings(
                 out.append(ctx.make("rejected", last.stage, last.meeting_date, bodies[last.body_id].name))
             elif last is not None and last.outcome == "postponed":
                 out.append(ctx.make("postponed", last.stage, last.meeting_date, bodies[last.body_id].name))
-            # stages the party still needs, in order
-            current = case.state if case.state in path else final
-            remaining = list(path[path.index(current):])
-            watched = [remaining[0]]
-            for s in remaining[:-1]:
-                if wf.stages[s].optional:
-                    watched.append(remaining[remaining.index(s) + 1])
-                else:
-                    break
-            since = last.meeting_date if last else start - timedelta(days=1)
+            # stages the party still needs, in order, with their calendars (once per party and state)
+            route_key = (party, case.state)
+            route = routes.get(route_key)
+            if route is None:
+                route = routes[route_key] = _route(wf, path, case.state, body_of, meetings, bodies)
+            current, watched, required = route
+            since = last.meeting_date if last else day_before_start
             unrecorded = []  # the first meeting of each watched body in (since, at), not before start
-            for s in watched:
-                dates = meetings.get(body_of[s] or -1, [])
+            for s, dates, _name in watched:
                 i = max(bisect_right(dates, since), bisect_left(dates, start))
                 if i < len(dates) and dates[i] < at:
                     unrecorded.append((dates[i], s))
@@ -218,23 +222,46 @@ def compute_findings(
                 out.append(ctx.make("deadline_passed", current, deadline, "", deadline=deadline))
                 continue
             lower = max(start, since + timedelta(days=1))
-            for s in remaining:
-                if wf.stages[s].optional:
-                    continue
-                body_id = body_of[s]
-                dates = meetings.get(body_id or -1, [])
-                if not dates and wf.stages[s].kind in ("approval", "final_approval"):
+            for s, dates, name, approval in required:
+                if not dates and approval:
                     break  # no calendar kept for this approver: nothing to judge by
                 i = bisect_left(dates, lower)
                 hit = dates[i] if i < len(dates) and dates[i] <= deadline else None
                 if hit is None:
-                    name = bodies[body_id].name if body_id in bodies else s
                     out.append(ctx.make("no_meeting_before_deadline", s, deadline, name,
                                         deadline=deadline))
                     break
                 lower = hit
     out.sort(key=lambda f: (f.plan, f.version, party_pos.get(f.party, 99), FINDING_KINDS.index(f.kind)))
     return out
+
+
+def _route(wf: Any, path: tuple[str, ...], state: str, body_of: dict[str, int | None],
+           meetings: dict[int, list[date]], bodies: dict[int, Any]) -> tuple[str, list[Any], list[Any]]:
+    """What a party in ``state`` still needs: its current stage; the stages
+    whose meetings are watched for a missing record (the current one, and past
+    an optional stage the next), each (stage, meeting dates, body name); and
+    the required stages still ahead, each (stage, dates, body name, is an approval)."""
+    current = state if state in path else path[-1]
+    remaining = list(path[path.index(current):])
+    watched_stages = [remaining[0]]
+    for s in remaining[:-1]:
+        if wf.stages[s].optional:
+            watched_stages.append(remaining[remaining.index(s) + 1])
+        else:
+            break
+
+    def dates_of(s: str) -> list[date]:
+        return meetings.get(body_of[s] or -1, [])
+
+    def name_of(s: str) -> str:
+        body_id = body_of[s]
+        return bodies[body_id].name if body_id in bodies else s
+
+    watched = [(s, dates_of(s), name_of(s)) for s in watched_stages]
+    required = [(s, dates_of(s), name_of(s), wf.stages[s].kind in ("approval", "final_approval"))
+                for s in remaining if not wf.stages[s].optional]
+    return current, watched, required
 
 
 @dataclass
@@ -251,8 +278,8 @@ class _CaseCtx:
         return Finding(
             kind=kind, severity=_SEVERITY[kind], party=self.party, plan=self.plan_key,
             version=self.pv.number, plan_version_id=self.pv.id or 0, stage=stage,
-            key_date=key_date, message=_message(kind, self.language, key_date, details),
-            concerns=(self.party, "steering_group"), details=details,
+            key_date=key_date, concerns=(self.party, "steering_group"), details=details,
+            language=self.language,
         )
 
 
