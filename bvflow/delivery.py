@@ -205,9 +205,13 @@ class SmtpTransport:
         return results
 
     async def _send_one(self, client: aiosmtplib.SMTP, msg: EmailMessage) -> SendResult:
+        envelope = getattr(msg, "bvflow_envelope", None)  # set by build_message
         try:
-            sender = msg["From"].addresses[0].addr_spec
-            recipients = [a.addr_spec for a in msg["To"].addresses]
+            if envelope is not None:
+                sender, recipients = envelope
+            else:
+                sender = msg["From"].addresses[0].addr_spec
+                recipients = [a.addr_spec for a in msg["To"].addresses]
         except (AttributeError, IndexError, TypeError) as exc:
             return SendResult("failed", f"no sender or recipient in the message: {exc}")
         mid = msg.get("Message-ID", "")

@@ -28,14 +28,17 @@ failing loudly (StrictUndefined, J2) and HTML-escaping only the HTML (J1).
 from __future__ import annotations
 
 import base64
+import functools
 import re
 import secrets
 import string
 from collections.abc import Mapping
 from datetime import UTC
+from email.headerregistry import HeaderRegistry
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
+from typing import Any
 
 from jinja2 import Environment, StrictUndefined, TemplateError, TemplateNotFound
 
@@ -76,6 +79,21 @@ def make_message_id(row_id: int, partnership_id: int, domain: str) -> str:
     return f"<bvflow.{partnership_id}.{row_id}.{secrets.token_hex(8)}@{domain}>"
 
 
+class _HeaderClasses(HeaderRegistry):
+    """The standard header registry, remembering the class it makes for each
+    header name: the stock one builds a new class with ``type()`` on every
+    header set, a fifth of the time of building a message (bench 5). The
+    classes and so the bytes of a message are the same."""
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - one registry per process, kept for its life
+    def __getitem__(self, name: str) -> Any:
+        return super().__getitem__(name)
+
+
+#: :data:`email.policy.SMTP` (CRLF, RFC 5322) with the remembering registry
+POLICY = SMTP.clone(header_factory=_HeaderClasses())
+
+
 def build_message(row: OutboxMessage, settings: MailSettings, domain: str) -> EmailMessage:
     """The mail for ``row``: From ``settings.sender``, To ``row.recipient_name``
     <``row.recipient``>, ``row.subject``, Date ``row.due_at`` (the moment it
@@ -98,7 +116,7 @@ def build_message(row: OutboxMessage, settings: MailSettings, domain: str) -> Em
     sender_name, sender_addr = parseaddr(settings.sender)
     if not sender_addr:
         raise DeliveryError(f"mail.sender = {settings.sender!r}: not an address")
-    msg = EmailMessage(policy=SMTP)
+    msg = EmailMessage(policy=POLICY)
     msg.set_raw("From", _address_header("From", sender_name, sender_addr))
     msg.set_raw("To", _address_header("To", row.recipient_name, row.recipient))
     msg.set_raw("Subject", _text_header("Subject", row.subject))
@@ -110,6 +128,9 @@ def build_message(row: OutboxMessage, settings: MailSettings, domain: str) -> Em
     if row.body_html and row.body_html.strip():
         msg.add_alternative(_with_newline(row.body_html), subtype="html", charset="utf-8",
                             cte="quoted-printable")
+    # the SMTP envelope, known here: parsing it back out of the headers cost a
+    # third as much again as building the message (bench 5)
+    msg.bvflow_envelope = (sender_addr, [row.recipient])  # type: ignore[attr-defined]
     return msg
 
 
