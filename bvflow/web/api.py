@@ -92,6 +92,15 @@ def _who(request: Request) -> Principal:
     return api_principal(request)
 
 
+def _caller(request: Request, action: str, pk: str, party: str | None = None) -> Principal:
+    """The token's user, who must be allowed ``action`` in ``pk`` (for ``party``).
+
+    Raises: AuthenticationError (401), PermissionDenied (403)."""
+    who = api_principal(request)
+    require(who, action, pk, party)
+    return who
+
+
 def _etag(pv: PlanVersion) -> str:
     return f'"pv{pv.id}-{pv.version}"'
 
@@ -129,16 +138,14 @@ def partnerships(request: Request) -> list[dict[str, Any]]:
 @router.get("/partnerships/{pk}/plans", responses=_READ_RESPONSES)
 def plans(request: Request, pk: PK) -> list[dict[str, Any]]:
     """Every plan version: state, next deadline, open findings."""
-    who = _who(request)
-    require(who, "read", pk)
+    _caller(request, "read", pk)
     return [v.to_dict() for v in queries.versions(site_of(request), pk)]
 
 
 @router.get("/partnerships/{pk}/plans/{ref}", responses=_READ_RESPONSES)
 def plan_version(request: Request, pk: PK, ref: REF) -> JSONResponse:
     """One plan version with its status matrix (parties × stages) and findings."""
-    who = _who(request)
-    require(who, "read", pk)
+    _caller(request, "read", pk)
     site = site_of(request)
     st = queries.status(site, pk, ref)[0]
     with unit_of_work(site.engine) as s:
@@ -150,16 +157,14 @@ def plan_version(request: Request, pk: PK, ref: REF) -> JSONResponse:
 @router.get("/partnerships/{pk}/plans/{ref}/findings", responses=_READ_RESPONSES)
 def findings(request: Request, pk: PK, ref: REF) -> list[dict[str, Any]]:
     """Open findings of one plan version today."""
-    who = _who(request)
-    require(who, "read", pk)
+    _caller(request, "read", pk)
     return [f.to_dict() for f in queries.status(site_of(request), pk, ref)[0].findings]
 
 
 @router.get("/partnerships/{pk}/plans/{ref}/history", responses=_READ_RESPONSES)
 def history(request: Request, pk: PK, ref: REF) -> list[dict[str, Any]]:
     """The audit trail, oldest first (every version for KEY, one for KEY@N)."""
-    who = _who(request)
-    require(who, "read", pk)
+    _caller(request, "read", pk)
     return [e.to_dict() for e in queries.history(site_of(request), pk, ref)]
 
 
@@ -169,8 +174,7 @@ def record(request: Request, pk: PK, ref: REF, body: ResolutionIn,
            if_match: IfMatch = None) -> dict[str, Any]:
     """Record a body's resolution; answers the verdict (identical/minor/different),
     the word-level comparison and the new states."""
-    who = _who(request)
-    require(who, "record", pk, body.party)
+    who = _caller(request, "record", pk, body.party)
     _check_if_match(request, pk, ref, if_match)
     r = services.record_resolution(site_of(request), pk, ref, body.party, body.stage,
                                    body.meeting_date, body.outcome, body.text,
@@ -187,8 +191,7 @@ def record(request: Request, pk: PK, ref: REF, body: ResolutionIn,
 def submit(request: Request, pk: PK, ref: REF, body: SubmitIn, if_match: IfMatch = None
            ) -> dict[str, Any]:
     """Steering group submits a draft to the parties (deadlines per phase)."""
-    who = _who(request)
-    require(who, "steer", pk)
+    who = _caller(request, "steer", pk)
     _check_if_match(request, pk, ref, if_match)
     found = services.submit_plan(site_of(request), pk, ref, actor=who.actor, deadlines=body.deadlines)
     return {"findings": [f.to_dict() for f in found]}
@@ -198,8 +201,7 @@ def submit(request: Request, pk: PK, ref: REF, body: SubmitIn, if_match: IfMatch
 def accept_equivalent(request: Request, pk: PK, ref: REF, body: AcceptIn, if_match: IfMatch = None
                       ) -> dict[str, Any]:
     """Steering group accepts a deviating resolution as equivalent (reason required)."""
-    who = _who(request)
-    require(who, "steer", pk)
+    who = _caller(request, "steer", pk)
     _check_if_match(request, pk, ref, if_match)
     found = services.accept_equivalent(site_of(request), pk, ref, body.party, body.reason,
                                        actor=who.actor)
@@ -210,8 +212,7 @@ def accept_equivalent(request: Request, pk: PK, ref: REF, body: AcceptIn, if_mat
 def decision(request: Request, pk: PK, ref: REF, body: DecisionIn, if_match: IfMatch = None
              ) -> dict[str, Any]:
     """An approver's decision (county, cooperation partner, KDD)."""
-    who = _who(request)
-    require(who, "steer", pk)
+    who = _caller(request, "steer", pk)
     _check_if_match(request, pk, ref, if_match)
     pv = services.decide(site_of(request), pk, ref, body.party, body.outcome, body.decided_on,
                          case_number=body.case_number, reason=body.reason, actor=who.actor,
@@ -228,8 +229,7 @@ def import_vedtak(request: Request, pk: PK, message: Annotated[dict[str, Any], B
                   ) -> dict[str, Any]:
     """Record the resolution in a KS Fiks SendVedtakFraUtvalg message, as
     ``bvflow import vedtak`` does; importing the same message again is a no-op."""
-    who = _who(request)
-    require(who, "read", pk)
+    who = _caller(request, "read", pk)
     r = fiks.import_vedtak(site_of(request), pk, message, "api", plan_ref=plan,
                            actor=f"{who.actor}:fiks",
                            authorize=lambda party: require(who, "record", pk, party))
@@ -241,8 +241,7 @@ def import_vedtak(request: Request, pk: PK, message: Annotated[dict[str, Any], B
 @router.post("/partnerships/{pk}/plans/{ref}/revise", responses=_WRITE_RESPONSES)
 def revise(request: Request, pk: PK, ref: REF, body: ReasonIn) -> dict[str, Any]:
     """Open a revision: a new draft from the newest, approved version."""
-    who = _who(request)
-    require(who, "steer", pk)
+    who = _caller(request, "steer", pk)
     pv = services.revise_plan(site_of(request), pk, ref, actor=who.actor,
                               reason=body.reason or "revision")
     return {"version": pv.number, "state": pv.state}
@@ -252,8 +251,7 @@ def revise(request: Request, pk: PK, ref: REF, body: ReasonIn) -> dict[str, Any]
 def resubmit(request: Request, pk: PK, ref: REF, body: ReasonIn, if_match: IfMatch = None
              ) -> dict[str, Any]:
     """Resubmit a version KDD returned with non-principled changes (the mandate)."""
-    who = _who(request)
-    require(who, "steer", pk)
+    who = _caller(request, "steer", pk)
     _check_if_match(request, pk, ref, if_match)
     services.resubmit(site_of(request), pk, ref, body.reason, actor=who.actor)
     with unit_of_work(site_of(request).engine) as s:

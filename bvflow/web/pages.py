@@ -61,6 +61,16 @@ def _date(field: str, value: str) -> date:
         raise InputError(field, value, "write the date as YYYY-MM-DD, e.g. 2025-06-19") from None
 
 
+def _reader(request: Request, pk: str) -> Principal:
+    """The logged-in user, who must be allowed to read partnership ``pk``.
+
+    Raises: LoginRequired (nobody logged in), PermissionDenied (no role there)."""
+    who = page_principal(request)
+    assert who is not None
+    require(who, "read", pk)
+    return who
+
+
 def _redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
@@ -375,9 +385,7 @@ def overview(request: Request) -> Response:
 
 @router.get("/p/{pk}")
 def partnership_page(request: Request, pk: str) -> Response:
-    who = page_principal(request)
-    assert who is not None
-    require(who, "read", pk)
+    who = _reader(request, pk)
     site = site_of(request)
     scope = site.scope(pk)
     lang = language(request, who)
@@ -390,17 +398,13 @@ def partnership_page(request: Request, pk: str) -> Response:
 
 @router.get("/p/{pk}/plans/{ref}")
 def version_page(request: Request, pk: str, ref: str) -> Response:
-    who = page_principal(request)
-    assert who is not None
-    require(who, "read", pk)
+    who = _reader(request, pk)
     return _version_page(request, who, pk, ref)
 
 
 @router.get("/p/{pk}/plans/{ref}/timeline.svg")
 def timeline_svg(request: Request, pk: str, ref: str) -> Response:
-    who = page_principal(request)
-    assert who is not None
-    require(who, "read", pk)
+    who = _reader(request, pk)
     site = site_of(request)
     st = queries.status(site, pk, ref)[0]
     svg = _timeline(request, st, site.scope(pk).config.workflow, pk, language(request, who))
@@ -409,9 +413,7 @@ def timeline_svg(request: Request, pk: str, ref: str) -> Response:
 
 @router.get("/p/{pk}/plans/{ref}/parties/{party}")
 def resolution_page(request: Request, pk: str, ref: str, party: str) -> Response:
-    who = page_principal(request)
-    assert who is not None
-    require(who, "read", pk)
+    who = _reader(request, pk)
     site = site_of(request)
     wf = site.scope(pk).config.workflow
     lang = language(request, who)
@@ -437,9 +439,7 @@ def resolution_page(request: Request, pk: str, ref: str, party: str) -> Response
 
 @router.get("/p/{pk}/plans/{ref}/history")
 def history_page(request: Request, pk: str, ref: str) -> Response:
-    who = page_principal(request)
-    assert who is not None
-    require(who, "read", pk)
+    who = _reader(request, pk)
     from .i18n import translations
 
     site = site_of(request)
@@ -463,9 +463,7 @@ def history_page(request: Request, pk: str, ref: str) -> Response:
 
 @router.get("/p/{pk}/outbox")
 def outbox_page(request: Request, pk: str) -> Response:
-    who = page_principal(request)
-    assert who is not None
-    require(who, "read", pk)
+    who = _reader(request, pk)
     from .i18n import translations
 
     site = site_of(request)
@@ -499,9 +497,7 @@ def calendar_feed(request: Request, pk: str, plan: Annotated[str | None, Query(m
 @router.get("/p/{pk}/plans/{ref}/document")
 def case_document(request: Request, pk: str, ref: str, format: str = "html") -> Response:  # noqa: A002
     """The case document (saksframlegg) of a plan version, HTML or PDF."""
-    who = page_principal(request)
-    assert who is not None
-    require(who, "read", pk)
+    who = _reader(request, pk)
     from .. import casedoc
 
     site = site_of(request)
@@ -538,9 +534,7 @@ def _record_context(request: Request, who: Principal, pk: str, ref: str) -> dict
 @router.get("/p/{pk}/plans/{ref}/record")
 def record_form(request: Request, pk: str, ref: str,
                 party: Annotated[str | None, Query(max_length=64)] = None) -> Response:
-    who = page_principal(request)
-    assert who is not None
-    require(who, "read", pk)
+    who = _reader(request, pk)
     ctx = _record_context(request, who, pk, ref)
     if not ctx["parties"]:
         require(who, "record", pk, party or "-")
