@@ -221,4 +221,16 @@ CONTENT_MESSAGES: dict[str, dict[str, str]] = {
     "report.change": {"nn": "Frå → til", "nb": "Fra → til", "en": "From → to"},
     "report.no_plans": {"nn": "Ingen planversjonar dette året.", "nb": "Ingen planversjoner dette året.",
                         "en": "No plan versions this year."},
+    # plain-text views of the content (bvflow content show/check)
+    "show.weight": {"nn": "vekt", "nb": "vekt", "en": "weight"},
+    "show.ledger": {"nn": "Tiltaksmidlar per år (overføring medrekna)",
+                    "nb": "Tiltaksmidler per år (overføring medregnet)",
+                    "en": "Measure funds per year (carry-over included)"},
+    "show.columns": {"nn": "år    løyvd  overført inn  tilgjengeleg  fordelt  brukt  overført ut",
+                     "nb": "år    bevilget  overført inn  tilgjengelig  fordelt  brukt  overført ut",
+                     "en": "year  granted  carried in  available  allocated  spent  carried out"},
+    "show.error": {"nn": "feil", "nb": "feil", "en": "error"},
+    "show.warning": {"nn": "åtvaring", "nb": "advarsel", "en": "warning"},
+    "show.ok": {"nn": "Innhaldet er i orden.", "nb": "Innholdet er i orden.",
+                "en": "The content is in order."},
 }
