@@ -34,12 +34,14 @@ from .models import Plan, PlanVersion
 from .site import Scope, Site
 
 __all__ = [
+    "ContentReview",
     "VersionContent",
     "check",
     "check_submission",
     "diff_versions",
     "export_toml",
     "get_content",
+    "review",
     "import_content",
     "ledger_of",
     "set_measure",
@@ -84,6 +86,33 @@ def get_content(site: Site, partnership: str | None, plan_ref: str) -> PlanConte
     with Session(site.engine) as s:
         plan, pv = find_version(s, scope, plan_ref)
         return contentstore.load(s, pv.id)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class ContentReview:
+    """A version's content with its ledger and what the checks say (one load)."""
+
+    content: PlanContent
+    ledger: list[LedgerYear]
+    result: CheckResult
+
+
+def review(site: Site, partnership: str | None, plan_ref: str, lang: str | None = None
+           ) -> ContentReview | None:
+    """The content of a version, its year-by-year ledger and the check result,
+    loaded once (the web page shows all three); None when it has no content.
+
+    Raises: NotFoundError (plan).
+    """
+    scope = site.scope(partnership)
+    with Session(site.engine) as s:
+        plan, pv = find_version(s, scope, plan_ref)
+        vc = version_content(s, pv, plan)
+    if vc.content is None:
+        return None
+    return ContentReview(vc.content, ledger(vc.content),
+                         check_content(vc.content, vc.previous, vc.previous_number,
+                                       lang or site.config.language))
 
 
 def _version_with_content(site: Site, partnership: str | None, plan_ref: str) -> VersionContent:

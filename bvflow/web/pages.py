@@ -216,9 +216,10 @@ def _content_view(request: Request, pk: str, ref: str, lang: str) -> dict[str, A
     from ..contentmodel import fmt_nok
 
     site = site_of(request)
-    c = content.get_content(site, pk, ref)
-    if c is None or not (c.sub_goals or c.measures):
+    found = content.review(site, pk, ref, lang)
+    if found is None or not (found.content.sub_goals or found.content.measures):
         return None
+    c = found.content
     nok = functools.partial(fmt_nok, lang=lang)
     funded = {m.key: sum(m.budget.values()) for m in c.measures}
     total = sum(v for m in c.measures if m.funding == "state_measure_funds" for v in m.budget.values())
@@ -236,8 +237,8 @@ def _content_view(request: Request, pk: str, ref: str, lang: str) -> dict[str, A
     ledger = [{"year": y.year, "granted": nok(y.granted), "carried_in": nok(y.carried_in),
                "available": nok(y.available), "allocated": nok(y.allocated), "spent": nok(y.spent),
                "carried_out": nok(y.carried_out), "closed": y.closed}
-              for y in content.ledger_of(site, pk, ref)]
-    problems = [(p.severity, p.message) for p in content.check(site, pk, ref, lang).problems]
+              for y in found.ledger]
+    problems = [(p.severity, p.message) for p in found.result.problems]
     return {"goals": goals, "measures": measures, "ledger": ledger, "problems": problems}
 
 
